@@ -1,0 +1,61 @@
+"""The sessions people use: ``nox -s tests``, ``docs``, ``serve``, ``lint``, ``typing``.
+
+Each session installs what it needs into its own virtual environment, so a
+fresh machine with only ``python3`` and ``pip`` can run any of them.
+"""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.default_venv_backend = "venv"
+nox.options.reuse_existing_virtualenvs = True
+nox.options.sessions = ["tests", "lint", "typing"]
+
+DOCS_OUT = "build/html"
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the whole test suite (framework, doc toolchain, the book)."""
+    session.install("-e", ".[tests]")
+    args = session.posargs or ["-n", "2", "tests"]
+    session.run("python", "-m", "pytest", *args)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff check and ruff format --check on every Python file."""
+    session.install("ruff")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def typing(session: nox.Session) -> None:
+    """mypy --strict on both packages."""
+    session.install("-e", ".[tests]", "mypy")
+    session.run("mypy", "--strict")
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the book with every check; warnings are errors."""
+    session.install("-e", ".[docs]")
+    session.run(
+        "sphinx-build", "-W", "-n", "--keep-going", "-c", "conf", "docs", DOCS_OUT
+    )
+
+
+@nox.session
+def serve(session: nox.Session) -> None:
+    """Build the book with every check, then serve it on 127.0.0.1."""
+    session.install("-e", ".[docs]")
+    session.run(
+        "sphinx-build", "-W", "-n", "--keep-going", "-c", "conf", "docs", DOCS_OUT
+    )
+    port = session.posargs[0] if session.posargs else "8000"
+    session.log(f"The book: http://127.0.0.1:{port}/index.html")
+    session.run(
+        "python", "-m", "http.server", "--bind", "127.0.0.1", "-d", DOCS_OUT, port
+    )
