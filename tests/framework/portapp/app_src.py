@@ -13,6 +13,7 @@ import decimal
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from flask import (
     Flask,
@@ -105,6 +106,20 @@ def stamp(response: Response) -> Response:
 @app.teardown_request
 def close_tab(error: BaseException | None) -> None:
     TEARDOWN_LOG.append(None if error is None else type(error).__name__)
+
+
+@app.url_value_preprocessor
+def pull_lang(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    if values is not None and "lang" in values:
+        g.lang = values.pop("lang")
+
+
+@app.url_defaults
+def add_lang(endpoint: str, values: dict[str, Any]) -> None:
+    if "lang" in values or endpoint not in app.view_functions:
+        return  # unknown endpoints are left to url_for's BuildError
+    if app.url_map.is_endpoint_expecting(endpoint, "lang"):
+        values["lang"] = g.get("lang", "en")
 
 
 # Error handlers
@@ -310,6 +325,20 @@ def broken_glass() -> ResponseReturnValue:
 @app.get("/boom")
 def boom() -> ResponseReturnValue:
     raise RuntimeError("the secret ice recipe")
+
+
+@app.get("/<lang>/greeting")
+def greeting() -> ResponseReturnValue:
+    words = {"en": "cheers", "fr": "santé", "de": "prost"}
+    return {"word": words.get(g.lang, "?"), "self": url_for("greeting")}
+
+
+def forgot_to_return() -> None:
+    g.note = "poured, but never served"
+
+
+# Registered without the decorator: the view is wrong on purpose.
+app.add_url_rule("/forgot", view_func=forgot_to_return)  # type: ignore[arg-type]
 
 
 @app.get("/closed/<path:rest>")
