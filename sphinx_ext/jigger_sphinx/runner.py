@@ -1,17 +1,272 @@
-"""Run a document's examples in worker subprocesses (stub; being written)."""
+"""Run a document's examples in a reused worker subprocess.
+
+:class:`Runner` is the only public name. It needs no Sphinx; the Sphinx side
+(and the pytest plugin) hand it :class:`~jigger_sphinx.model.Example` lists.
+
+>>> from jigger_sphinx.model import Example
+>>> with Runner(timeout=5) as runner:
+...     outcomes = runner.run_document(
+...         [Example("pycon", ">>> 6 * 7\\n42\\n", "doc.rst", 3)]
+...     )
+>>> [(o.status, o.lineno) for o in outcomes]
+[('passed', 3)]
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import contextlib
+import os
+import pickle
+import queue
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import weakref
+from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
+from typing import IO, Any
 
-from jigger_sphinx.model import Example, Outcome
+from .model import Example, Outcome
+from .parse import ParseError, option_flags, parse_pycon
 
 __all__ = ["Runner"]
 
+_ENGINE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+# Loads this directory as the private package "_jigger_engine" without running
+# jigger_sphinx/__init__.py (which may import Sphinx), then serves requests.
+_BOOT = """\
+import sys, types
+sys.path[:] = [p for p in sys.path if p not in ('', '.')]
+pkg = types.ModuleType('_jigger_engine')
+pkg.__path__ = [sys.argv[1]]
+pkg.__package__ = '_jigger_engine'
+sys.modules['_jigger_engine'] = pkg
+del sys.argv[1:], pkg, types
+from _jigger_engine._worker import main
+main()
+"""
+
+_EOF = ("eof",)
+_TIMEOUT = ("timeout",)
+
+
+def _kill(proc: subprocess.Popen[bytes]) -> None:
+    """Kill the worker and everything it started (its own session)."""
+    if proc.poll() is None:
+        try:
+            if hasattr(os, "killpg"):
+                os.killpg(proc.pid, signal.SIGKILL)
+            else:  # pragma: no cover - Windows
+                proc.kill()
+        except (ProcessLookupError, PermissionError):
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+    proc.wait()
+    for stream in (proc.stdin, proc.stdout):
+        if stream is not None:
+            with contextlib.suppress(OSError):
+                stream.close()
+
+
+class _Worker:
+    """One worker subprocess, its message queue and its stderr file."""
+
+    def __init__(self, sys_path: Sequence[str], env: Mapping[str, str] | None):
+        self.stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115
+        full_env = dict(os.environ)
+        if env is not None:
+            full_env.update(env)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", _BOOT, _ENGINE_DIR],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.stderr,
+            env=full_env,
+            start_new_session=hasattr(os, "setsid"),
+        )
+        self.queue: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+        self.finalizer = weakref.finalize(self, _kill, self.proc)
+        self.send(("init", {"sys_path": list(sys_path)}))
+
+    def _read(self) -> None:
+        stream = self.proc.stdout
+        assert stream is not None
+        while True:
+            try:
+                message = pickle.load(stream)
+            except Exception:  # EOF, or a broken stream: the worker is gone
+                self.queue.put(_EOF)
+                return
+            self.queue.put(message)
+
+    def send(self, message: tuple[Any, ...]) -> bool:
+        """Send a message; ``False`` if the worker is gone."""
+        assert self.proc.stdin is not None
+        try:
+            pickle.dump(message, self.proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError, ValueError):
+            return False
+        return True
+
+    def recv(self, deadline: float) -> tuple[Any, ...]:
+        """The next message, ``_TIMEOUT`` at ``deadline`` or ``_EOF``."""
+        remaining = deadline - time.monotonic()
+        try:
+            if remaining <= 0:
+                return self.queue.get_nowait()
+            return self.queue.get(timeout=remaining)
+        except queue.Empty:
+            return _TIMEOUT
+
+    def stderr_size(self) -> int:
+        return os.fstat(self.stderr.fileno()).st_size
+
+    def stderr_since(self, offset: int, limit: int = 8000) -> str:
+        size = self.stderr_size()
+        start = max(offset, size - limit)
+        data = os.pread(self.stderr.fileno(), size - start, start)
+        return data.decode("utf-8", "replace")
+
+    def dump_stack(self, offset: int) -> str:
+        """Ask a running worker for its stack (faulthandler), briefly."""
+        if not hasattr(signal, "SIGUSR1") or self.proc.poll() is not None:
+            return ""
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.proc.pid, signal.SIGUSR1)
+        end = time.monotonic() + 0.3
+        size = self.stderr_size()
+        while time.monotonic() < end:
+            time.sleep(0.01)
+            new = self.stderr_size()
+            if new > offset and new == size:
+                break
+            size = new
+        return self.stderr_since(offset)
+
+    def kill(self) -> int:
+        """Kill the worker; returns its exit status."""
+        self.finalizer()
+        self.thread.join(timeout=5)
+        self.stderr.close()
+        return self.proc.returncode
+
+
+def _rmtree(path: str) -> None:
+    def retry(func: Callable[..., Any], name: str, _exc: Any) -> None:
+        with contextlib.suppress(OSError):
+            os.chmod(os.path.dirname(name), stat.S_IRWXU)
+            os.chmod(name, stat.S_IRWXU)
+            func(name)
+
+    if sys.version_info >= (3, 12):
+        shutil.rmtree(path, onexc=retry)
+    else:
+        shutil.rmtree(path, onerror=retry)
+    if os.path.exists(path):
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _exit_summary(returncode: int) -> str:
+    if returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = f"signal {-returncode}"
+        return f"the worker process was killed by {name} (exit code {returncode})"
+    return f"the worker process exited with code {returncode}"
+
+
+def _stack_lines(dump: str, path: str) -> tuple[str, int | None]:
+    """Keep the frames of a faulthandler dump that are not the engine's;
+    returns them and the outermost line in ``path``."""
+    kept: list[str] = []
+    outer: int | None = None
+    for line in dump.splitlines():
+        text = line.strip()
+        if not text.startswith("File "):
+            continue
+        if _ENGINE_DIR in text or "threading.py" in text or '"<string>"' in text:
+            continue
+        kept.append("  " + text)
+        if text.startswith(f'File "{path}", line ') and text.endswith("<module>"):
+            with contextlib.suppress(ValueError):
+                outer = int(text.split(", line ", 1)[1].split()[0])
+    return "\n".join(kept), outer
+
+
+def _without_engine_frames(text: str) -> str:
+    """A faulthandler dump without the engine's and the bootstrap's frames."""
+    return "\n".join(
+        line
+        for line in text.splitlines()
+        if not (
+            line.strip().startswith("File ")
+            and (_ENGINE_DIR in line or '"<string>"' in line)
+        )
+    )
+
+
+def _statement_line(example: Example, line: int | None) -> int:
+    """The ``>>>`` line of the pycon statement holding ``line``."""
+    if line is None or example.kind != "pycon":
+        return example.lineno
+    try:
+        stmts = parse_pycon(example.source, lineno=example.lineno)
+    except ParseError:
+        return example.lineno
+    starts = [s.lineno for s in stmts if s.lineno <= line]
+    return max(starts) if starts else example.lineno
+
 
 class Runner:
-    """Runs documents' examples in worker subprocesses; one instance per process."""
+    """Runs documents' examples in a worker subprocess; one instance per process.
+
+    Each call of :meth:`run_document` runs one document's examples in a fresh
+    namespace (a new ``__main__`` module) inside the worker: first ``setup``,
+    then each example in order, sharing state within the document only.
+
+    **Writes.** The worker's working directory during a document is a new
+    temporary directory, removed afterwards, so an example that writes
+    ``open("out.txt", "w")`` or ``Path("data").mkdir()`` never touches the
+    project. (An absolute path is written where it points; the runner is no
+    sandbox.) The worker's file descriptors 0 and 1 are ``/dev/null``;
+    ``print`` output is captured per example.
+
+    **Failures.** Nothing the reader's code does makes :meth:`run_document`
+    raise: exceptions, ``SystemExit`` (the exit code is named),
+    ``KeyboardInterrupt`` and other ``BaseException``, output beyond
+    ``max_output`` characters, and an example running longer than
+    ``timeout`` seconds (the worker is killed and replaced; the document's
+    later examples are reported ``not-run`` with the reason), or a worker
+    that dies (``os._exit``, a segfault: the exit code or signal is named).
+
+    **Reuse.** The worker is started once and reused for every document
+    (imported modules stay imported, which makes later documents fast); it is
+    replaced only after a timeout or a crash. :meth:`restart` replaces it on
+    demand, for example when the code the examples import has changed.
+
+    :param timeout: seconds one example (or the setup code) may run.
+    :param max_output: characters one example may write to stdout and
+        stderr together.
+    :param sys_path: entries put in front of the worker's ``sys.path``
+        (made absolute against the current directory); the parent's
+        ``sys.path`` is never changed.
+    :param env: environment variables set for the worker, on top of
+        ``os.environ``.
+
+    A runner is a context manager; :meth:`close` stops the worker. Calls are
+    serialised by a lock; after ``os.fork()`` the child process starts its
+    own worker rather than sharing the parent's.
+    """
 
     def __init__(
         self,
@@ -21,27 +276,64 @@ class Runner:
         sys_path: Sequence[str] = (),
         env: Mapping[str, str] | None = None,
     ) -> None:
-        self.timeout = timeout
-        self.max_output = max_output
-        self.sys_path = tuple(sys_path)
+        if not timeout > 0:
+            raise ValueError(f"timeout must be a positive number, got {timeout!r}")
+        if max_output < 1:
+            raise ValueError(f"max_output must be at least 1, got {max_output!r}")
+        self.timeout = float(timeout)
+        self.max_output = int(max_output)
+        self.sys_path = tuple(os.path.abspath(p) for p in sys_path)
         self.env = dict(env) if env is not None else None
+        self._worker: _Worker | None = None
+        self._pid = os.getpid()
+        self._lock = threading.Lock()
+        self._closed = False
 
-    def run_document(
-        self,
-        examples: Sequence[Example],
-        *,
-        setup: str = "",
-        app_name: str = "app",
-        default_options: Sequence[tuple[str, bool]] = (),
-    ) -> list[Outcome]:
-        """Run ``examples`` in order in a fresh namespace; one outcome each."""
-        return [
-            Outcome(status="not-run", lineno=ex.lineno, summary="not run: stub")
-            for ex in examples
-        ]
+    # -- worker management ----------------------------------------------------
+
+    def _get_worker(self) -> _Worker:
+        if self._pid != os.getpid():  # forked: the worker is the parent's
+            self._worker = None
+            self._pid = os.getpid()
+            self._lock = threading.Lock()
+        if self._worker is None or self._worker.proc.poll() is not None:
+            if self._worker is not None:
+                self._worker.kill()
+            self._worker = _Worker(self.sys_path, self.env)
+        return self._worker
+
+    def _replace_worker(self) -> None:
+        if self._worker is not None:
+            self._worker.kill()
+        # Start the next one now, so it boots while the caller does other work.
+        self._worker = None if self._closed else _Worker(self.sys_path, self.env)
+
+    @property
+    def worker_pid(self) -> int | None:
+        """The process id of the current worker (``None`` before the first
+        document or after :meth:`close`)."""
+        return self._worker.proc.pid if self._worker is not None else None
+
+    def start(self) -> None:
+        """Start the worker now rather than at the first document."""
+        with self._lock:
+            self._closed = False
+            self._get_worker()
+
+    def restart(self) -> None:
+        """Replace the worker (fresh imports for the next document)."""
+        with self._lock:
+            if self._worker is not None and self._pid == os.getpid():
+                self._replace_worker()
 
     def close(self) -> None:
-        """Stop the worker processes."""
+        """Stop the worker. The runner can be used again afterwards (a new
+        worker is started on demand)."""
+        with self._lock:
+            if self._worker is not None and self._pid == os.getpid():
+                self._worker.send(("quit",))
+                self._worker.kill()
+            self._worker = None
 
     def __enter__(self) -> Runner:
         return self
@@ -53,3 +345,171 @@ class Runner:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+    # -- running ----------------------------------------------------------------
+
+    def run_document(
+        self,
+        examples: Sequence[Example],
+        *,
+        setup: str = "",
+        app_name: str = "app",
+        default_options: Sequence[tuple[str, bool]] = (),
+    ) -> list[Outcome]:
+        """Run one document's examples; one :class:`Outcome` per example, in
+        the same order.
+
+        :param examples: the document's examples, in document order.
+        :param setup: code run first in the fresh namespace (for example
+            config's ``jigger_setup``); if it fails, the first example fails
+            naming it and the rest are ``not-run``.
+        :param app_name: the namespace name of the WSGI app ``http``
+            examples are sent to.
+        :param default_options: doctest flags for every example, under each
+            example's own ``options``.
+        :raises ValueError: for an unknown name in ``default_options`` (a
+            configuration error, not the reader's code).
+        """
+        flags = option_flags(default_options)
+        if not examples:
+            return []
+        with self._lock:
+            return self._run(list(examples), setup, app_name, flags)
+
+    def _run(
+        self, examples: list[Example], setup: str, app_name: str, flags: int
+    ) -> list[Outcome]:
+        outcomes: list[Outcome | None] = [None] * len(examples)
+        cwd = tempfile.mkdtemp(prefix="jigger-example-")
+        try:
+            worker = self._get_worker()
+            offset = worker.stderr_size()
+            payload = {
+                "examples": [
+                    (
+                        ex.kind,
+                        ex.source,
+                        ex.path,
+                        ex.lineno,
+                        ex.want,
+                        tuple(ex.options),
+                        ex.skip,
+                        ex.skip_if,
+                        ex.xfail,
+                    )
+                    for ex in examples
+                ],
+                "setup": setup,
+                "app_name": app_name,
+                "flags": flags,
+                "max_output": self.max_output,
+                "cwd": cwd,
+            }
+            sent = worker.send(("run", payload))
+            current = -1  # the setup code runs first
+            last = time.monotonic()
+            while True:
+                message = _EOF if not sent else worker.recv(last + self.timeout)
+                now = time.monotonic()
+                if message[0] == "ready":  # boot time is not the example's
+                    last = now
+                    continue
+                if message is _TIMEOUT:
+                    self._timed_out(examples, outcomes, current, worker, offset)
+                    break
+                if message is _EOF:
+                    self._died(examples, outcomes, current, worker, offset)
+                    break
+                if message[0] == "setup":
+                    current = 0
+                elif message[0] == "result":
+                    _, index, status, lineno, summary, detail, duration = message
+                    outcomes[index] = Outcome(status, lineno, summary, detail, duration)
+                    current = index + 1
+                elif message[0] == "end":
+                    break
+                last = now
+        finally:
+            _rmtree(cwd)
+        return [
+            o
+            if o is not None
+            else Outcome(
+                "not-run", ex.lineno, "not run: the worker stopped unexpectedly"
+            )
+            for o, ex in zip(outcomes, examples, strict=True)
+        ]
+
+    def _fill_not_run(
+        self,
+        examples: list[Example],
+        outcomes: list[Outcome | None],
+        start: int,
+        reason: str,
+    ) -> None:
+        for i in range(start, len(examples)):
+            outcomes[i] = Outcome("not-run", examples[i].lineno, reason)
+
+    def _timed_out(
+        self,
+        examples: list[Example],
+        outcomes: list[Outcome | None],
+        current: int,
+        worker: _Worker,
+        offset: int,
+    ) -> None:
+        index = max(current, 0)
+        example = examples[index]
+        stack, line = _stack_lines(worker.dump_stack(offset), example.path)
+        self._replace_worker()
+        limit = f"{self.timeout:g}s"
+        what = "the document's setup code" if current < 0 else "the example"
+        detail = f"{what} ran longer than {limit} and was stopped"
+        if stack:
+            detail += "; where it was:\n" + stack
+        lineno = _statement_line(example, line) if current >= 0 else example.lineno
+        summary = f"timed out after {limit}"
+        if current < 0:
+            summary = f"setup code timed out after {limit}"
+        outcomes[index] = Outcome("failed", lineno, summary, detail, self.timeout)
+        self._fill_not_run(
+            examples,
+            outcomes,
+            index + 1,
+            f"not run: an earlier example in this document timed out (line {lineno})",
+        )
+
+    def _died(
+        self,
+        examples: list[Example],
+        outcomes: list[Outcome | None],
+        current: int,
+        worker: _Worker,
+        offset: int,
+    ) -> None:
+        index = max(current, 0)
+        example = examples[index]
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            worker.proc.wait(timeout=2)
+        returncode = worker.proc.poll()
+        output = worker.stderr_since(offset)
+        self._replace_worker()
+        summary = (
+            _exit_summary(returncode)
+            if returncode is not None
+            else "the worker process stopped answering"
+        )
+        if current < 0:
+            summary = f"setup code: {summary}"
+        _, line = _stack_lines(output, example.path)
+        lineno = _statement_line(example, line) if current >= 0 else example.lineno
+        detail = _without_engine_frames(output).strip()
+        detail = detail or "(the worker wrote nothing to stderr)"
+        outcomes[index] = Outcome("failed", lineno, summary, detail)
+        self._fill_not_run(
+            examples,
+            outcomes,
+            index + 1,
+            "not run: the worker process died during an earlier example "
+            f"(line {lineno})",
+        )

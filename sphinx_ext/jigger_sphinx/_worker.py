@@ -1,0 +1,620 @@
+"""The worker process that runs a document's examples (private).
+
+Started by :class:`jigger_sphinx.runner.Runner` with a small bootstrap that
+loads this directory as the private package ``_jigger_engine`` (so starting a
+worker never imports ``jigger_sphinx/__init__`` or Sphinx). It speaks a
+pickle protocol on its original stdin/stdout, which it moves to private file
+descriptors at start; the reader's code sees /dev/null on fds 0 and 1, and its
+``sys.stdout``/``sys.stderr`` are captured per example.
+
+Messages from the parent: ``("init", {"sys_path": [...]})``,
+``("run", payload)``, ``("quit",)``. Messages to the parent, for a run:
+``("setup", None)`` after the setup code, then one
+``("result", index, status, lineno, summary, detail, duration)`` per example
+in order, then ``("end",)``. The parent times each example from the previous
+message.
+"""
+
+from __future__ import annotations
+import __future__
+
+import builtins
+import faulthandler
+import io
+import linecache
+import os
+import pickle
+import signal
+import sys
+import textwrap
+import threading
+import time
+import traceback
+import types
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from . import engine_check
+from .parse import ParseError, parse_http, parse_pycon, split_expected_exception
+
+# The fields of an Example, in order, as the parent sends them.
+ExampleTuple = tuple[
+    str, str, str, int, str | None, tuple[tuple[str, bool], ...], str | None,
+    str | None, str | None,
+]  # fmt: skip
+
+_THIS_FILE = os.path.abspath(__file__)
+_FUTURE_FLAGS: list[tuple[str, object, int]] = [
+    (name, feature, feature.compiler_flag)
+    for name in __future__.all_feature_names
+    for feature in [getattr(__future__, name)]
+]
+_FLAG_NAMES = __import__("doctest").OPTIONFLAGS_BY_NAME
+_SKIP = _FLAG_NAMES["SKIP"]
+
+
+class OutputFlood(BaseException):
+    """Raised inside the example when it writes more than the limit."""
+
+
+class _Capture(io.TextIOBase):
+    """A text stream that keeps what is written, up to a shared limit."""
+
+    def __init__(self, budget: list[int]) -> None:
+        super().__init__()
+        self._parts: list[str] = []
+        self._budget = budget
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return "utf-8"
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, s: str) -> int:
+        if not isinstance(s, str):
+            raise TypeError(f"write() argument must be str, not {type(s).__name__}")
+        room = self._budget[0]
+        if len(s) > room:
+            if room > 0:
+                self._parts.append(s[:room])
+            self._budget[0] = 0
+            raise OutputFlood
+        self._budget[0] = room - len(s)
+        self._parts.append(s)
+        return len(s)
+
+    def getvalue(self) -> str:
+        return "".join(self._parts)
+
+
+@dataclass
+class _Result:
+    status: str = "passed"
+    lineno: int = 0
+    summary: str = ""
+    detail: str = ""
+    # (lineno, summary) of later failures in the same block
+    more: list[tuple[int, str]] = field(default_factory=list)
+
+    def fail(self, lineno: int, summary: str, detail: str) -> None:
+        if self.status == "failed":
+            self.more.append((lineno, summary))
+            return
+        self.status, self.lineno, self.summary, self.detail = (
+            "failed",
+            lineno,
+            summary,
+            detail,
+        )
+
+
+@dataclass
+class _Run:
+    """What one executed piece of code produced."""
+
+    stdout: str
+    stderr: str
+    exc: BaseException | None
+    flood: bool
+
+
+def _skip_engine_frames(tb: types.TracebackType | None) -> types.TracebackType | None:
+    while tb is not None and tb.tb_frame.f_code.co_filename == _THIS_FILE:
+        tb = tb.tb_next
+    return tb
+
+
+def format_traceback(exc: BaseException) -> str:
+    """The traceback of ``exc`` without the worker's own frames."""
+    tb = _skip_engine_frames(exc.__traceback__)
+    lines = traceback.format_exception(type(exc), exc, tb)
+    return "".join(lines).rstrip("\n")
+
+
+def exception_summary(exc: BaseException) -> str:
+    """One line naming what an unexpected exception was."""
+    if isinstance(exc, SystemExit):
+        code = exc.code
+        if code is None or isinstance(code, int):
+            return f"SystemExit with exit code {code or 0}"
+        return f"SystemExit with message {engine_check.short(str(code))}"
+    if not isinstance(exc, Exception):
+        return f"{type(exc).__name__} raised"
+    return engine_check.first_line(engine_check.exception_line(exc))
+
+
+class Document:
+    """The state of one document's run: namespace, capture limits."""
+
+    def __init__(
+        self, payload: dict[str, Any], send: Callable[[tuple[Any, ...]], None]
+    ):
+        self.path_default = "<example>"
+        self.setup: str = payload["setup"]
+        self.app_name: str = payload["app_name"]
+        self.base_flags: int = payload["flags"]
+        self.max_output: int = payload["max_output"]
+        self.cwd: str = payload["cwd"]
+        self.examples: list[ExampleTuple] = payload["examples"]
+        self.send = send
+        self.module = types.ModuleType("__main__")
+        self.globs: dict[str, Any] = self.module.__dict__
+        self.globs["__builtins__"] = builtins
+
+    # -- running code -------------------------------------------------------
+
+    def compile_flags(self) -> int:
+        flags = 0
+        for name, feature, flag in _FUTURE_FLAGS:
+            if self.globs.get(name) is feature:
+                flags |= flag
+        return flags
+
+    def execute(self, source: str, path: str, lineno: int, mode: str) -> _Run:
+        """Compile ``source`` as if it sat at ``lineno`` of ``path`` and run it
+        in the namespace, capturing output."""
+        budget = [self.max_output]
+        out, err = _Capture(budget), _Capture(budget)
+        saved = sys.stdout, sys.stderr
+        exc: BaseException | None = None
+        flood = False
+        sys.stdout, sys.stderr = out, err
+        try:
+            code = compile(
+                "\n" * (lineno - 1) + source,
+                path,
+                mode,
+                flags=self.compile_flags(),
+                dont_inherit=True,
+            )
+            exec(code, self.globs)
+        except OutputFlood:
+            flood = True
+        except BaseException as caught:
+            exc = caught
+        finally:
+            sys.stdout, sys.stderr = saved
+        return _Run(out.getvalue(), err.getvalue(), exc, flood)
+
+    @contextmanager
+    def captured(self) -> Iterator[_Capture]:
+        budget = [self.max_output]
+        out = _Capture(budget)
+        saved = sys.stdout, sys.stderr
+        sys.stdout = sys.stderr = out
+        try:
+            yield out
+        finally:
+            sys.stdout, sys.stderr = saved
+
+    def flood_summary(self) -> str:
+        return f"output flood: more than {self.max_output} characters written"
+
+    @staticmethod
+    def with_output(detail: str, run: _Run) -> str:
+        parts = [detail] if detail else []
+        if run.stdout and run.exc is not None:
+            parts.append("captured output:\n" + run.stdout.rstrip("\n"))
+        if run.stderr:
+            parts.append("captured stderr:\n" + run.stderr.rstrip("\n"))
+        return "\n\n".join(parts)
+
+    # -- example kinds --------------------------------------------------------
+
+    def run_pycon(self, source: str, path: str, lineno: int, flags: int) -> _Result:
+        result = _Result(lineno=lineno)
+        try:
+            statements = parse_pycon(source, lineno=lineno, path=path)
+        except ParseError as err:
+            result.fail(err.lineno, err.message, "")
+            return result
+        for stmt in statements:
+            sflags = stmt.flags(flags)
+            if sflags & _SKIP:
+                continue
+            run = self.execute(stmt.source, path, stmt.lineno, "single")
+            if run.flood:
+                result.fail(stmt.lineno, self.flood_summary(), "")
+                break
+            if run.exc is None:
+                if stmt.exc_msg is not None:
+                    result.fail(
+                        stmt.lineno,
+                        f"expected {engine_check.first_line(stmt.exc_msg)}, "
+                        "but no exception was raised",
+                        self.with_output(
+                            engine_check.unified_diff(stmt.want, run.stdout), run
+                        ),
+                    )
+                    continue
+                mismatch = engine_check.compare_output(stmt.want, run.stdout, sflags)
+                if mismatch is not None:
+                    result.fail(
+                        stmt.lineno, mismatch[0], self.with_output(mismatch[1], run)
+                    )
+                continue
+            if stmt.exc_msg is None:
+                result.fail(
+                    stmt.lineno,
+                    exception_summary(run.exc),
+                    self.with_output(format_traceback(run.exc), run),
+                )
+                continue
+            got_msg = engine_check.exception_line(run.exc)
+            mismatch = engine_check.compare_exception(stmt.exc_msg, got_msg, sflags)
+            if mismatch is not None:
+                result.fail(
+                    stmt.lineno,
+                    mismatch[0],
+                    mismatch[1] + "\n\n" + format_traceback(run.exc),
+                )
+        return result
+
+    def run_code(
+        self, source: str, path: str, lineno: int, want: str | None, flags: int
+    ) -> _Result:
+        result = _Result(lineno=lineno)
+        source = textwrap.dedent(source)
+        if not source.endswith("\n"):
+            source += "\n"
+        run = self.execute(source, path, lineno, "exec")
+        if run.flood:
+            result.fail(lineno, self.flood_summary(), "")
+            return result
+        want_out, want_exc = (
+            split_expected_exception(want) if want is not None else (None, None)
+        )
+        if run.exc is not None:
+            if want_exc is None:
+                result.fail(
+                    lineno,
+                    exception_summary(run.exc),
+                    self.with_output(format_traceback(run.exc), run),
+                )
+                return result
+            got_msg = engine_check.exception_line(run.exc)
+            mismatch = engine_check.compare_exception(want_exc, got_msg, flags)
+            if mismatch is not None:
+                result.fail(
+                    lineno,
+                    mismatch[0],
+                    mismatch[1] + "\n\n" + format_traceback(run.exc),
+                )
+            return result
+        if want_exc is not None:
+            result.fail(
+                lineno,
+                f"expected {engine_check.first_line(want_exc)}, "
+                "but no exception was raised",
+                self.with_output("", run),
+            )
+            return result
+        if want_out is not None:
+            mismatch = engine_check.compare_output(want_out, run.stdout, flags)
+            if mismatch is not None:
+                result.fail(lineno, mismatch[0], self.with_output(mismatch[1], run))
+        return result
+
+    def run_http(self, source: str, path: str, lineno: int, flags: int) -> _Result:
+        result = _Result(lineno=lineno)
+        try:
+            exchange = parse_http(source, lineno=lineno, path=path)
+        except ParseError as err:
+            result.fail(err.lineno, err.message, "")
+            return result
+        app = self.globs.get(self.app_name)
+        if app is None:
+            result.fail(
+                lineno,
+                f"http example: no WSGI app named {self.app_name!r} in this "
+                "document's namespace; define one in an earlier example or set "
+                "jigger_app_name",
+                "",
+            )
+            return result
+        if not callable(app):
+            result.fail(
+                lineno,
+                f"http example: {self.app_name!r} in this document's namespace is "
+                f"not a WSGI app (it is a {type(app).__name__})",
+                "",
+            )
+            return result
+        from werkzeug.test import Client
+
+        request = exchange.request
+        headers = [
+            (name, value)
+            for name, value in request.headers
+            if name.lower() not in ("host", "content-length")
+        ]
+        host = next((v for n, v in request.headers if n.lower() == "host"), "localhost")
+        try:
+            with self.captured() as out:
+                response = Client(app).open(
+                    request.target,
+                    method=request.method,
+                    base_url=f"http://{host}",
+                    headers=headers,
+                    data=request.body.encode("utf-8"),
+                )
+                try:
+                    status_code = response.status_code
+                    status = response.status
+                    got_headers = list(response.headers.items())
+                    body = response.get_data().decode("utf-8", "replace")
+                finally:
+                    response.close()
+        except OutputFlood:
+            result.fail(lineno, self.flood_summary(), "")
+            return result
+        except BaseException as exc:
+            run = _Run(out.getvalue(), "", exc, False)
+            result.fail(
+                lineno,
+                exception_summary(exc),
+                self.with_output(format_traceback(exc), run),
+            )
+            return result
+        mismatch = engine_check.compare_http(
+            exchange.response, status_code, status, got_headers, body, flags
+        )
+        if mismatch is not None:
+            result.fail(lineno, mismatch[0], mismatch[1])
+        return result
+
+    # -- one example, the document ------------------------------------------
+
+    def run_example(self, ex: ExampleTuple) -> tuple[str, int, str, str]:
+        kind, source, path, lineno, want, options, skip, skip_if, xfail = ex
+        if skip is not None:
+            return "skipped", lineno, skip or "skipped", ""
+        try:
+            flags = self.flags_for(options)
+        except ValueError as err:
+            return "failed", lineno, str(err), ""
+        if flags & _SKIP:
+            return "skipped", lineno, "the SKIP option is set", ""
+        if skip_if is not None:
+            run = self.execute_eval(skip_if, path, lineno)
+            if isinstance(run, BaseException):
+                return (
+                    "failed",
+                    lineno,
+                    f"skip-if expression {skip_if!r} raised {exception_summary(run)}",
+                    format_traceback(run),
+                )
+            if run:
+                return "skipped", lineno, f"skip-if {skip_if!r} is true", ""
+        if kind == "pycon":
+            result = self.run_pycon(source, path, lineno, flags)
+        elif kind in ("code", "setup"):
+            result = self.run_code(
+                source, path, lineno, want if kind == "code" else None, flags
+            )
+        elif kind == "http":
+            result = self.run_http(source, path, lineno, flags)
+        else:
+            return "failed", lineno, f"unknown example kind {kind!r}", ""
+        detail = result.detail
+        summary = result.summary
+        if result.more:
+            summary += f" (and {len(result.more)} more failures in this block)"
+            detail += "\n\nmore failures in this block:\n" + "\n".join(
+                f"  line {n}: {s}" for n, s in result.more
+            )
+        if xfail is not None:
+            if result.status == "failed":
+                return "xfailed", result.lineno, summary, detail
+            reason = f" ({xfail})" if xfail else ""
+            return "xpassed", lineno, f"expected to fail{reason}, but passed", ""
+        return result.status, result.lineno, summary, detail
+
+    def flags_for(self, options: tuple[tuple[str, bool], ...]) -> int:
+        flags = self.base_flags
+        for name, on in options:
+            flag = _FLAG_NAMES.get(name.strip().upper())
+            if flag is None:
+                raise ValueError(f"unknown doctest option {name!r}")
+            flags = flags | flag if on else flags & ~flag
+        return flags
+
+    def execute_eval(self, expr: str, path: str, lineno: int) -> object:
+        """Evaluate a skip-if expression; returns its value or the exception."""
+        try:
+            with self.captured():
+                code = compile(
+                    "\n" * (lineno - 1) + expr.strip(), path, "eval", dont_inherit=True
+                )
+                return eval(code, self.globs)
+        except BaseException as exc:
+            return exc
+
+    def register_sources(self) -> dict[str, Any]:
+        """Put the examples' code into linecache at their real lines, so
+        tracebacks show the documentation's lines; returns what to restore."""
+        files: dict[str, dict[int, str]] = {}
+        for ex in self.examples:
+            kind, source, path, lineno = ex[0], ex[1], ex[2], ex[3]
+            lines = files.setdefault(path, {})
+            if kind == "pycon":
+                try:
+                    stmts = parse_pycon(source, lineno=lineno, path=path)
+                except ParseError:
+                    continue
+                for stmt in stmts:
+                    for k, line in enumerate(stmt.source.splitlines()):
+                        lines[stmt.lineno + k] = line
+            elif kind in ("code", "setup"):
+                for k, line in enumerate(textwrap.dedent(source).splitlines()):
+                    lines[lineno + k] = line
+        saved: dict[str, Any] = {}
+        for path, numbered in files.items():
+            if not numbered:
+                continue
+            saved[path] = linecache.cache.get(path)
+            text = [""] * max(numbered)
+            for n, line in numbered.items():
+                text[n - 1] = line + "\n"
+            linecache.cache[path] = (sum(map(len, text)), None, text, path)
+        return saved
+
+    def run(self) -> None:
+        home = os.getcwd()
+        saved_main = sys.modules.get("__main__")
+        saved_path = list(sys.path)
+        saved_env = dict(os.environ)
+        saved_hooks = sys.displayhook, sys.excepthook
+        saved_lines = self.register_sources()
+        sys.modules["__main__"] = self.module
+        os.chdir(self.cwd)
+        try:
+            with warnings.catch_warnings():
+                self.run_all()
+        finally:
+            os.chdir(home)
+            if saved_main is not None:
+                sys.modules["__main__"] = saved_main
+            sys.path[:] = saved_path
+            if dict(os.environ) != saved_env:
+                os.environ.clear()
+                os.environ.update(saved_env)
+            sys.displayhook, sys.excepthook = saved_hooks
+            for path, entry in saved_lines.items():
+                if entry is None:
+                    linecache.cache.pop(path, None)
+                else:
+                    linecache.cache[path] = entry
+            if hasattr(builtins, "_"):
+                del builtins._
+            try:
+                with self.captured():
+                    self.globs.clear()
+            except BaseException:
+                pass
+
+    def run_all(self) -> None:
+        n = len(self.examples)
+        if self.setup.strip():
+            result = self.run_code(self.setup, "<jigger setup>", 1, None, 0)
+            if result.status == "failed":
+                self.send(("setup", None))
+                for i, ex in enumerate(self.examples):
+                    if i == 0:
+                        self.send(
+                            (
+                                "result",
+                                0,
+                                "failed",
+                                ex[3],
+                                f"setup code failed: {result.summary}",
+                                result.detail,
+                                0.0,
+                            )
+                        )
+                    else:
+                        self.send(
+                            (
+                                "result",
+                                i,
+                                "not-run",
+                                ex[3],
+                                "not run: the document's setup code failed",
+                                "",
+                                0.0,
+                            )
+                        )
+                self.send(("end",))
+                return
+        self.send(("setup", None))
+        for i in range(n):
+            start = time.perf_counter()
+            try:
+                status, lineno, summary, detail = self.run_example(self.examples[i])
+            except BaseException as exc:  # a bug of ours: report, keep going
+                status, lineno = "failed", self.examples[i][3]
+                summary = f"internal error in the examples worker: {exc!r}"
+                detail = format_traceback(exc)
+            self.send(
+                (
+                    "result",
+                    i,
+                    status,
+                    lineno,
+                    summary,
+                    detail,
+                    time.perf_counter() - start,
+                )
+            )
+        self.send(("end",))
+
+
+def _watch_parent(parent: int) -> None:
+    """Exit when the parent process is gone (it cannot kill us any more)."""
+    while True:
+        time.sleep(0.5)
+        if os.getppid() != parent:
+            os._exit(3)
+
+
+def main() -> None:
+    """Serve run requests until told to quit or the parent goes away."""
+    proto_in: IO[bytes] = os.fdopen(os.dup(0), "rb")
+    proto_out: IO[bytes] = os.fdopen(os.dup(1), "wb")
+    null = os.open(os.devnull, os.O_RDWR)
+    os.dup2(null, 0)
+    os.dup2(null, 1)
+    os.close(null)
+    sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115
+    faulthandler.enable(file=sys.__stderr__ or sys.stderr, all_threads=False)
+    if hasattr(signal, "SIGUSR1"):
+        faulthandler.register(signal.SIGUSR1, file=sys.__stderr__ or sys.stderr)
+    if hasattr(os, "getppid"):
+        threading.Thread(
+            target=_watch_parent, args=(os.getppid(),), daemon=True
+        ).start()
+
+    def send(message: tuple[Any, ...]) -> None:
+        pickle.dump(message, proto_out, protocol=pickle.HIGHEST_PROTOCOL)
+        proto_out.flush()
+
+    send(("ready", os.getpid()))
+    while True:
+        try:
+            message = pickle.load(proto_in)
+        except (EOFError, KeyboardInterrupt):
+            return
+        if message[0] == "quit":
+            return
+        if message[0] == "init":
+            sys.path[:0] = message[1]["sys_path"]
+        elif message[0] == "run":
+            try:
+                Document(message[1], send).run()
+            except KeyboardInterrupt:
+                return
