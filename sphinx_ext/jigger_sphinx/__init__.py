@@ -1,3 +1,55 @@
-"""jigger_sphinx: a Sphinx extension that checks references and runs examples."""
+"""jigger_sphinx: a Sphinx extension that checks references and runs examples.
+
+Add it to a project's ``conf.py``::
+
+    extensions = ["myst_parser", "jigger_sphinx"]
+    jigger_example_timeout = 10
+    jigger_setup = "import jigger"
+    jigger_watch = ["../framework/jigger"]
+
+It registers the ``jigger_*`` configuration values (:mod:`.config`), runs every
+document's examples while it is read (:mod:`.examples`, results kept in the
+``jigger`` domain of :mod:`.domain`), checks references and versions
+(:mod:`.references`, :mod:`.versions`), adds the ``jigger-check`` builder
+(:mod:`.builder`) and prints one summary line per build (:mod:`.summary`).
+"""
 
 from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.util.typing import ExtensionMetadata
+
+__all__ = ["__version__", "setup"]
+
+__version__ = "0.1.0"
+# bump when the pickled environment data of this extension changes shape
+ENV_VERSION = 1
+
+
+def setup(app: Sphinx) -> ExtensionMetadata:
+    """Register everything jigger_sphinx does with ``app``."""
+    from jigger_sphinx import builder, config, domain, examples, summary
+
+    config.setup(app)
+    app.add_domain(domain.JiggerDomain)
+    examples.setup(app)
+    app.add_builder(builder.JiggerCheckBuilder)
+    summary.setup(app)
+    for name in ("references", "versions"):
+        try:
+            module = importlib.import_module(f"jigger_sphinx.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"jigger_sphinx.{name}":
+                raise
+            continue
+        module.setup(app)
+    return {
+        "version": __version__,
+        "env_version": ENV_VERSION,
+        "parallel_read_safe": True,
+        "parallel_write_safe": True,
+    }

@@ -1,0 +1,504 @@
+"""Find the runnable examples in a document's doctree.
+
+The examples are taken from the doctree Sphinx has just read (event
+``doctree-read``), so what runs is exactly what the page renders. In document
+order, these become :class:`~jigger_sphinx.model.Example` objects:
+
+* reST doctest blocks (a paragraph that starts with ``>>>``);
+* code blocks in ``pycon`` (reST ``.. code-block:: pycon``, a MyST
+  ```` ```pycon ```` fence), and ``python`` blocks whose text starts with
+  ``>>>`` (Sphinx renders those as a console session too);
+* ``python`` blocks, run as code. **The output convention:** a ``python`` block
+  immediately followed by a block whose language is ``output`` has its printed
+  output compared with that block's text::
+
+      .. code-block:: python
+
+         print(6 * 7)
+
+      .. code-block:: output
+
+         42
+
+  (in MyST: a ```` ```python ```` fence, then an ```` ```output ```` fence);
+* ``http`` blocks holding a request and the expected response;
+* when ``sphinx.ext.doctest`` is loaded, its directives, in reST and as MyST
+  ``{doctest}`` fences: ``doctest`` (a session), ``testcode`` with the
+  ``testoutput`` that follows it, and ``testsetup`` / ``testcleanup``, which
+  run first / last. Their groups are ignored: one document is one namespace.
+
+Blocks pulled in by ``literalinclude`` are shown, not run.
+
+**Markers** are plain comments right before a block, so the rendered page does
+not change. In reST ``.. jigger: <marker>``, in MyST ``<!-- jigger: <marker> -->``
+or ``% jigger: <marker>``. Several may precede one block:
+
+``skip``, ``skip because <reason>``
+    the block is not run; it is reported as skipped.
+``skip-if <expression>``
+    evaluated in the document's namespace just before the block; when true
+    the block is skipped.
+``xfail <reason>``
+    the block is expected to fail; if it passes, that is a failure.
+``options +ELLIPSIS -NORMALIZE_WHITESPACE ...``
+    doctest option flags for this block.
+``setup``
+    the next ``python`` block sets the document up: it runs like the others,
+    its output is not compared, and a failure in it is reported.
+
+An unknown marker, or a marker not followed by a block, is reported as a
+:class:`Problem` at its file and line.
+
+>>> from docutils.core import publish_doctree
+>>> tree = publish_doctree(">>> 1 + 1\\n2\\n", source_path="demo.rst")
+>>> [(ex.kind, ex.lineno, ex.source) for ex in collect_examples(tree).examples]
+[('pycon', 1, '>>> 1 + 1\\n2\\n')]
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+
+from docutils import nodes  # type: ignore[import-untyped]
+from docutils.utils import get_source_line  # type: ignore[import-untyped]
+
+from jigger_sphinx.config import parse_flag
+from jigger_sphinx.model import Example, ExampleKind
+
+__all__ = [
+    "HTTP_LANGUAGES",
+    "OUTPUT_LANGUAGES",
+    "PYCON_LANGUAGES",
+    "PYTHON_LANGUAGES",
+    "Collected",
+    "Problem",
+    "collect_examples",
+]
+
+PYCON_LANGUAGES = frozenset({"pycon", "python-console"})
+PYTHON_LANGUAGES = frozenset({"python", "py", "python3", "py3"})
+HTTP_LANGUAGES = frozenset({"http"})
+OUTPUT_LANGUAGES = frozenset({"output"})
+
+MARKER_WORDS = ("skip", "skip-if", "xfail", "options", "setup")
+_HTML_MARKER = re.compile(r"^\s*<!--\s*(jigger:.*?)\s*-->\s*$", re.DOTALL)
+# how far after a node's reported line its first code line may be (directive
+# options, a caption, blank lines)
+_SEARCH_WINDOW = 60
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A mistake in the markup around examples (an unknown marker, say)."""
+
+    path: str
+    lineno: int
+    message: str
+
+
+@dataclass(frozen=True)
+class Collected:
+    """What :func:`collect_examples` found in one doctree."""
+
+    examples: tuple[Example, ...]
+    problems: tuple[Problem, ...] = ()
+
+
+@dataclass
+class _Markers:
+    skip: str | None = None
+    skip_if: str | None = None
+    xfail: str | None = None
+    options: list[tuple[str, bool]] = field(default_factory=list)
+    setup: bool = False
+    where: tuple[str, int] | None = None
+
+
+class _Sources:
+    """Source files' lines, each file read once per collection."""
+
+    def __init__(self) -> None:
+        self._lines: dict[str, list[str]] = {}
+
+    def lines(self, path: str) -> list[str]:
+        if path not in self._lines:
+            try:
+                with open(path, encoding="utf-8-sig") as fh:
+                    text = fh.read()
+            except (OSError, UnicodeDecodeError):
+                text = ""
+            self._lines[path] = [line.strip() for line in text.splitlines()]
+        return self._lines[path]
+
+    def find(self, path: str, start: int, first: str) -> int:
+        """The 1-based line at or after ``start`` whose text is ``first``."""
+        if not first:
+            return start
+        lines = self.lines(path)
+        stop = min(len(lines), start - 1 + _SEARCH_WINDOW)
+        for index in range(max(start - 1, 0), stop):
+            if lines[index] == first:
+                return index + 1
+        for index in range(max(start - 1, 0), stop):
+            if lines[index].startswith(first):
+                return index + 1
+        return start
+
+    def find_marker(self, path: str, line: int, text: str) -> int:
+        """The line of a marker comment reported near ``line``."""
+        lines = self.lines(path)
+        for index in range(max(line - 3, 0), min(len(lines), line + 2)):
+            if text in lines[index]:
+                return index + 1
+        return line
+
+
+def _location(node: nodes.Node, doctree: nodes.document) -> tuple[str, int]:
+    source, line = get_source_line(node)
+    if not source:
+        source = doctree.get("source") or "<unknown>"
+    return os.path.abspath(source), line or 0
+
+
+def _first_line(text: str) -> str:
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip()
+    return ""
+
+
+def _is_marker(node: nodes.Node) -> bool:
+    return _marker_text(node) is not None
+
+
+def _marker_text(node: nodes.Node) -> str | None:
+    """The ``jigger: ...`` text of a marker comment, else ``None``."""
+    if isinstance(node, nodes.comment) and "testnodetype" not in node:
+        text = node.astext().strip()
+    elif isinstance(node, nodes.raw) and "html" in node.get("format", "").split():
+        match = _HTML_MARKER.match(node.astext())
+        if match is None:
+            return None
+        text = match.group(1)
+    else:
+        return None
+    return text if text.startswith("jigger:") else None
+
+
+def _siblings(node: nodes.Node) -> tuple[nodes.Element | None, int]:
+    parent = node.parent
+    if parent is None:
+        return None, -1
+    for index, child in enumerate(parent.children):
+        if child is node:
+            return parent, index
+    return None, -1
+
+
+def _anchor(node: nodes.Element) -> nodes.Element:
+    """The node standing in the flow for ``node`` (a caption's container)."""
+    parent = node.parent
+    if isinstance(parent, nodes.container) and parent.get("literal_block"):
+        return parent
+    return node
+
+
+def _unwrap(node: nodes.Node | None) -> nodes.Node | None:
+    if isinstance(node, nodes.container) and node.get("literal_block"):
+        for child in node.children:
+            if isinstance(child, nodes.literal_block):
+                return child
+    return node
+
+
+def _next_block(node: nodes.Element) -> nodes.Node | None:
+    parent, index = _siblings(_anchor(node))
+    if parent is None or index + 1 >= len(parent.children):
+        return None
+    return _unwrap(parent.children[index + 1])
+
+
+def _preceding_markers(node: nodes.Element) -> list[nodes.Element]:
+    parent, index = _siblings(_anchor(node))
+    found: list[nodes.Element] = []
+    if parent is None:
+        return found
+    while index > 0:
+        index -= 1
+        sibling = parent.children[index]
+        if not isinstance(sibling, nodes.Element) or not _is_marker(sibling):
+            break
+        found.append(sibling)
+    found.reverse()
+    return found
+
+
+def _language(node: nodes.Element) -> str:
+    return str(node.get("language", "")).strip().lower()
+
+
+def _flag_names(options: object) -> list[tuple[str, bool]]:
+    """sphinx.ext.doctest's ``{flag: bool}`` as ``(name, bool)`` pairs."""
+    import doctest
+
+    names = {value: name for name, value in doctest.OPTIONFLAGS_BY_NAME.items()}
+    pairs: list[tuple[str, bool]] = []
+    if isinstance(options, dict):
+        for flag, enabled in options.items():
+            if flag in names:
+                pairs.append((names[flag], bool(enabled)))
+    return pairs
+
+
+class _Collector:
+    def __init__(self, doctree: nodes.document) -> None:
+        self.doctree = doctree
+        self.sources = _Sources()
+        self.problems: list[Problem] = []
+        self.used_markers: set[int] = set()
+        self.consumed: set[int] = set()  # output blocks already paired
+
+    def problem(self, where: tuple[str, int], message: str) -> None:
+        self.problems.append(Problem(where[0], where[1], message))
+
+    # -- markers -----------------------------------------------------------
+
+    def markers_for(self, node: nodes.Element) -> _Markers:
+        markers = _Markers()
+        for marker in _preceding_markers(node):
+            self.used_markers.add(id(marker))
+            for where, text in self.marker_lines(marker):
+                self.apply_marker(markers, where, text)
+        return markers
+
+    def marker_lines(
+        self, marker: nodes.Element
+    ) -> Iterator[tuple[tuple[str, int], str]]:
+        text = _marker_text(marker) or ""
+        path, line = _location(marker, self.doctree)
+        for part in text.splitlines():
+            part = part.strip()
+            if not part:
+                continue
+            yield (path, self.sources.find_marker(path, line, part)), part
+
+    def apply_marker(
+        self, markers: _Markers, where: tuple[str, int], text: str
+    ) -> None:
+        body = text[len("jigger:") :].strip()
+        word, _, rest = body.partition(" ")
+        rest = rest.strip()
+        markers.where = markers.where or where
+        if word == "skip":
+            if not rest:
+                markers.skip = "marked skip"
+            elif rest.startswith("because ") and rest[len("because ") :].strip():
+                markers.skip = rest[len("because ") :].strip()
+            else:
+                self.problem(
+                    where,
+                    f"jigger marker {text!r}: expected 'skip' or "
+                    "'skip because <reason>'",
+                )
+        elif word == "skip-if":
+            try:
+                compile(rest, "<skip-if>", "eval")
+            except SyntaxError:
+                self.problem(
+                    where,
+                    f"jigger marker {text!r}: skip-if needs a Python expression",
+                )
+            else:
+                markers.skip_if = rest
+        elif word == "xfail":
+            markers.xfail = rest or "marked xfail"
+        elif word == "options":
+            words = rest.replace(",", " ").split()
+            if not words:
+                self.problem(where, f"jigger marker {text!r}: no doctest flags given")
+            for option in words:
+                flag = parse_flag(option)
+                if flag is None:
+                    self.problem(
+                        where,
+                        f"jigger marker {text!r}: {option!r} is not a doctest "
+                        "flag (for example +ELLIPSIS)",
+                    )
+                else:
+                    markers.options.append(flag)
+        elif word == "setup" and not rest:
+            markers.setup = True
+        else:
+            self.problem(
+                where,
+                f"unknown jigger marker {word!r} in {text!r}: expected one of "
+                "skip, skip because <reason>, skip-if <expression>, "
+                "xfail <reason>, options <flags>, setup",
+            )
+
+    # -- blocks ------------------------------------------------------------
+
+    def first_code_line(self, node: nodes.Element, text: str) -> tuple[str, int]:
+        path, line = _location(node, self.doctree)
+        if isinstance(node, nodes.doctest_block) or not line:
+            return path, line
+        return path, self.sources.find(path, line, _first_line(text))
+
+    def make(
+        self,
+        node: nodes.Element,
+        kind: ExampleKind,
+        text: str,
+        *,
+        want: str | None = None,
+        options: list[tuple[str, bool]] | None = None,
+        markers: _Markers | None = None,
+    ) -> Example | None:
+        path, lineno = self.first_code_line(node, text)
+        lines = text.splitlines(keepends=True)
+        while lines and not lines[0].strip():
+            lines.pop(0)
+        if kind == "pycon":
+            for index, line in enumerate(lines):
+                if line.lstrip().startswith(">>>"):
+                    lineno += index
+                    lines = lines[index:]
+                    break
+            else:
+                return None
+        source = "".join(lines)
+        if not source.strip():
+            return None
+        markers = markers or _Markers()
+        if markers.setup:
+            if kind != "code":
+                self.problem(
+                    markers.where or (path, lineno),
+                    "jigger marker 'setup' applies to a python block only",
+                )
+            else:
+                kind = "setup"
+                want = None
+        return Example(
+            kind=kind,
+            source=source,
+            path=path,
+            lineno=lineno,
+            want=want if kind == "code" else None,
+            options=tuple((options or []) + markers.options),
+            skip=markers.skip,
+            skip_if=markers.skip_if,
+            xfail=markers.xfail,
+        )
+
+    def collect(self) -> Collected:
+        examples: list[Example] = []
+        setups: list[Example] = []
+        cleanups: list[Example] = []
+        last_testcode: int | None = None
+        for node in self.doctree.findall(nodes.Element):
+            if id(node) in self.consumed:
+                continue
+            testnodetype = node.get("testnodetype")
+            if testnodetype is not None and isinstance(
+                node, nodes.literal_block | nodes.comment
+            ):
+                text = str(node.get("test") or node.astext())
+                options = _flag_names(node.get("options"))
+                markers = self.markers_for(node)
+                skip_if = node.get("skipif")
+                if skip_if and markers.skip_if is None:
+                    markers.skip_if = str(skip_if)
+                if ("SKIP", True) in options:
+                    markers.skip = markers.skip or "doctest option SKIP"
+                if testnodetype == "doctest":
+                    ex = self.make(
+                        node, "pycon", text, options=options, markers=markers
+                    )
+                    if ex is not None:
+                        examples.append(ex)
+                elif testnodetype == "testcode":
+                    ex = self.make(node, "code", text, options=options, markers=markers)
+                    if ex is not None:
+                        examples.append(ex)
+                        last_testcode = len(examples) - 1
+                elif testnodetype == "testoutput":
+                    if last_testcode is not None:
+                        code = examples[last_testcode]
+                        examples[last_testcode] = replace(
+                            code,
+                            want=_as_output(text),
+                            options=code.options + tuple(options),
+                        )
+                        last_testcode = None
+                elif testnodetype in ("testsetup", "testcleanup"):
+                    ex = self.make(node, "code", text, markers=markers)
+                    if ex is not None:
+                        ex = replace(ex, kind="setup")
+                        (setups if testnodetype == "testsetup" else cleanups).append(ex)
+                continue
+            if isinstance(node, nodes.doctest_block):
+                ex = self.make(
+                    node, "pycon", node.astext(), markers=self.markers_for(node)
+                )
+            elif isinstance(node, nodes.literal_block) and "source" not in node:
+                ex = self.literal(node)
+            else:
+                continue
+            if ex is not None:
+                examples.append(ex)
+        self.report_stray_markers()
+        return Collected(tuple(setups + examples + cleanups), tuple(self.problems))
+
+    def literal(self, node: nodes.literal_block) -> Example | None:
+        language = _language(node)
+        text = node.astext()
+        if language in PYCON_LANGUAGES or (
+            language in PYTHON_LANGUAGES and text.lstrip().startswith(">>>")
+        ):
+            return self.make(node, "pycon", text, markers=self.markers_for(node))
+        if language in HTTP_LANGUAGES:
+            return self.make(node, "http", text, markers=self.markers_for(node))
+        if language in PYTHON_LANGUAGES:
+            want = None
+            following = _next_block(node)
+            if (
+                isinstance(following, nodes.literal_block)
+                and _language(following) in OUTPUT_LANGUAGES
+            ):
+                want = _as_output(following.astext())
+                self.consumed.add(id(following))
+            return self.make(
+                node, "code", text, want=want, markers=self.markers_for(node)
+            )
+        return None
+
+    def report_stray_markers(self) -> None:
+        for node in self.doctree.findall(nodes.Element):
+            if id(node) in self.used_markers or not _is_marker(node):
+                continue
+            for where, text in self.marker_lines(node):
+                self.problem(
+                    where, f"jigger marker {text!r} is not followed by an example block"
+                )
+
+
+def _as_output(text: str) -> str:
+    return text if text.endswith("\n") or not text else text + "\n"
+
+
+def collect_examples(doctree: nodes.document) -> Collected:
+    """Collect the examples of ``doctree`` in document order.
+
+    ``testsetup`` blocks come first and ``testcleanup`` blocks last, as
+    ``sphinx.ext.doctest`` runs them. Paths are absolute; lines are 1-based
+    and point at the block's first code line in its own source file (the
+    included file for an ``.. include::``).
+
+    :param doctree: a document as read by docutils or Sphinx.
+    :returns: the examples and any problems with markers.
+    """
+    return _Collector(doctree).collect()

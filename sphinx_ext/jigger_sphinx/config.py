@@ -1,0 +1,187 @@
+"""The ``jigger_*`` configuration values of the examples checker.
+
+Every value is registered with a type and checked when the configuration is
+read (event ``config-inited``); a wrong value stops the build with a message
+that names the value, what it holds and what was expected.
+
+========================== ============ ======== =====================================
+name                       type         default  meaning
+========================== ============ ======== =====================================
+``jigger_example_timeout`` float        ``10``   seconds one example may run
+``jigger_setup``           str          ``""``   code run first in every document
+``jigger_watch``           list of str  ``[]``   paths (relative to the conf dir) of
+                                                 the code the examples run against
+``jigger_app_name``        str          ``app``  the name of the WSGI app that
+                                                 ``http`` blocks are sent to
+``jigger_doctest_flags``   list of str  ``[]``   doctest flags for every example,
+                                                 e.g. ``["ELLIPSIS"]``
+``jigger_max_output``      int          10**6    characters of output an example
+                                                 may print before it fails
+``jigger_fail_on_error``   bool         ``True`` a failed example makes the build's
+                                                 exit status non-zero (``False``:
+                                                 only warn)
+``jigger_run_examples``    bool         ``True`` ``False`` collects examples
+                                                 without running them
+========================== ============ ======== =====================================
+
+>>> check_float("jigger_example_timeout", 2)
+2.0
+>>> check_flags("jigger_doctest_flags", ["ELLIPSIS", "+NORMALIZE_WHITESPACE"])
+(('ELLIPSIS', True), ('NORMALIZE_WHITESPACE', True))
+"""
+
+from __future__ import annotations
+
+import doctest
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+from sphinx.errors import ConfigError
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.config import Config
+
+__all__ = [
+    "check_bool",
+    "check_flags",
+    "check_float",
+    "check_int",
+    "check_str",
+    "check_str_list",
+    "parse_flag",
+    "setup",
+    "validate_config",
+]
+
+
+def _bad(name: str, value: object, expected: str) -> ConfigError:
+    return ConfigError(
+        f"{name} = {value!r} ({type(value).__name__}) is not valid: expected {expected}"
+    )
+
+
+def check_float(name: str, value: object, *, positive: bool = True) -> float:
+    """Return ``value`` as a float or raise :class:`~sphinx.errors.ConfigError`.
+
+    >>> check_float("jigger_example_timeout", 0)
+    Traceback (most recent call last):
+    ...
+    sphinx.errors.ConfigError: jigger_example_timeout = 0 (int) is not valid: \
+expected a number of seconds greater than 0
+    """
+    expected = "a number of seconds greater than 0" if positive else "a number"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _bad(name, value, expected)
+    number = float(value)
+    if math.isnan(number) or (positive and number <= 0):
+        raise _bad(name, value, expected)
+    return number
+
+
+def check_int(name: str, value: object) -> int:
+    """Return ``value`` if it is a positive int, else raise ``ConfigError``."""
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise _bad(name, value, "a whole number greater than 0")
+    return value
+
+
+def check_str(name: str, value: object, *, identifier: bool = False) -> str:
+    """Return ``value`` if it is a str (a Python identifier when asked)."""
+    if not isinstance(value, str):
+        raise _bad(name, value, "a string")
+    if identifier and not value.isidentifier():
+        raise _bad(name, value, "a Python identifier, such as 'app'")
+    return value
+
+
+def check_bool(name: str, value: object) -> bool:
+    """Return ``value`` if it is ``True`` or ``False``."""
+    if not isinstance(value, bool):
+        raise _bad(name, value, "True or False")
+    return value
+
+
+def check_str_list(name: str, value: object) -> tuple[str, ...]:
+    """Return ``value`` as a tuple if it is a list or tuple of strings."""
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        raise _bad(name, value, "a list of strings")
+    for item in value:
+        if not isinstance(item, str):
+            raise _bad(name, value, f"a list of strings (item {item!r} is not one)")
+    return tuple(value)
+
+
+def parse_flag(word: str) -> tuple[str, bool] | None:
+    """Parse one doctest option word (``+ELLIPSIS``, ``-ELLIPSIS`` or
+    ``ELLIPSIS``); ``None`` when the name is not a doctest flag.
+
+    >>> parse_flag("-IGNORE_EXCEPTION_DETAIL")
+    ('IGNORE_EXCEPTION_DETAIL', False)
+    >>> parse_flag("+NOPE") is None
+    True
+    """
+    enabled = True
+    name = word
+    if word[:1] in "+-" and word:
+        enabled = word[0] == "+"
+        name = word[1:]
+    if name not in doctest.OPTIONFLAGS_BY_NAME:
+        return None
+    return (name, enabled)
+
+
+def check_flags(name: str, value: object) -> tuple[tuple[str, bool], ...]:
+    """Return doctest flag names as ``(name, enabled)`` pairs."""
+    words = check_str_list(name, value)
+    flags = []
+    for word in words:
+        flag = parse_flag(word)
+        if flag is None:
+            known = ", ".join(sorted(doctest.OPTIONFLAGS_BY_NAME))
+            raise _bad(
+                name, value, f"doctest flag names ({word!r} is not one of {known})"
+            )
+        flags.append(flag)
+    return tuple(flags)
+
+
+def validate_config(app: Sphinx, config: Config) -> None:
+    """Check every ``jigger_*`` example value (connected to ``config-inited``)."""
+    config.jigger_example_timeout = check_float(
+        "jigger_example_timeout", config.jigger_example_timeout
+    )
+    check_str("jigger_setup", config.jigger_setup)
+    if config.jigger_setup:
+        try:
+            compile(config.jigger_setup, "<jigger_setup>", "exec")
+        except SyntaxError as exc:
+            raise ConfigError(
+                f"jigger_setup is not valid Python: {exc.msg} (line {exc.lineno})"
+            ) from None
+    config.jigger_watch = list(check_str_list("jigger_watch", config.jigger_watch))
+    check_str("jigger_app_name", config.jigger_app_name, identifier=True)
+    check_flags("jigger_doctest_flags", config.jigger_doctest_flags)
+    check_int("jigger_max_output", config.jigger_max_output)
+    check_bool("jigger_fail_on_error", config.jigger_fail_on_error)
+    check_bool("jigger_run_examples", config.jigger_run_examples)
+
+
+def setup(app: Sphinx) -> None:
+    """Register the example checker's config values and their validation."""
+    # (name, default, what a change re-reads, types)
+    values: list[tuple[str, Any, Literal["", "env"], tuple[type, ...]]] = [
+        ("jigger_example_timeout", 10.0, "env", (float, int)),
+        ("jigger_setup", "", "env", (str,)),
+        ("jigger_watch", [], "env", (list, tuple)),
+        ("jigger_app_name", "app", "env", (str,)),
+        ("jigger_doctest_flags", [], "env", (list, tuple)),
+        ("jigger_max_output", 1_000_000, "env", (int,)),
+        ("jigger_fail_on_error", True, "", (bool,)),
+        ("jigger_run_examples", True, "env", (bool,)),
+    ]
+    for name, default, rebuild, types in values:
+        app.add_config_value(name, default, rebuild, types)
+    # validate early (priority < 500) so later listeners see checked values
+    app.connect("config-inited", validate_config, priority=400)

@@ -1,0 +1,387 @@
+"""Run each document's examples while Sphinx reads it, and remember the results.
+
+The flow, per build:
+
+``env-get-outdated``
+    fingerprint the code the examples run against, once: the files under each
+    ``jigger_watch`` path, and the installed version of the distributions the
+    examples import. A document whose stored examples depended on something
+    that changed is read again, so its examples run again.
+``env-before-read-docs``
+    note which documents this build reads.
+``doctree-read``
+    collect the document's examples (:mod:`jigger_sphinx.collect`), compute
+    their cache key, and either reuse the stored outcomes (the key did not
+    change) or run them with one :class:`~jigger_sphinx.runner.Runner` per
+    process. Every failure becomes a warning at ``path/file.rst:LINE`` naming
+    what went wrong, with the detail on the following lines.
+``env-updated``
+    documents Sphinx did not read again keep their stored outcomes: their
+    failures are reported again, so a rebuild never hides a failure.
+``build-finished``
+    stop the runner's worker processes.
+
+What a document depends on: a watched path counts for a document when the
+examples (or ``jigger_setup``) import a module named like the path (the
+directory's name, or the file's name without ``.py``); a watched path that is
+not a Python module or package counts for every document with examples.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import multiprocessing.util
+import os
+import re
+import sys
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from sphinx.util import logging
+
+from jigger_sphinx.collect import collect_examples
+from jigger_sphinx.config import check_flags
+from jigger_sphinx.domain import DocResult, get_domain
+from jigger_sphinx.model import Example, Outcome
+from jigger_sphinx.runner import Runner
+
+if TYPE_CHECKING:
+    from docutils import nodes  # type: ignore[import-untyped]
+    from sphinx.application import Sphinx
+    from sphinx.config import Config
+    from sphinx.environment import BuildEnvironment
+
+__all__ = [
+    "ExamplesSession",
+    "cache_key",
+    "document_setup",
+    "imported_names",
+    "report_failures",
+    "run_document",
+    "setup",
+]
+
+logger = logging.getLogger(__name__)
+
+_IMPORT_LINE = re.compile(
+    r"^[ \t]*(?:>>>|\.\.\.)?[ \t]*(?:from[ \t]+([A-Za-z_]\w*)|import[ \t]+([^#\n;]+))",
+    re.MULTILINE,
+)
+_SKIP_DIRS = frozenset(
+    {"__pycache__", ".git", ".hg", ".svn", ".mypy_cache", ".tox", ".nox"}
+)
+
+
+def imported_names(source: str) -> set[str]:
+    """The top-level module names a piece of code imports.
+
+    >>> sorted(imported_names(">>> import os.path, json as j\\nfrom jigger import x"))
+    ['jigger', 'json', 'os']
+    """
+    names: set[str] = set()
+    for match in _IMPORT_LINE.finditer(source):
+        if match.group(1):
+            names.add(match.group(1))
+            continue
+        for part in match.group(2).split(","):
+            words = part.split()
+            if words:
+                top = words[0].split(".")[0]
+                if top.isidentifier():
+                    names.add(top)
+    return names
+
+
+def document_setup(app: Sphinx) -> str:
+    """The setup code every document runs first: ``jigger_setup`` and, when
+    ``sphinx.ext.doctest`` is loaded, its ``doctest_global_setup``."""
+    parts = [app.config.jigger_setup]
+    if "sphinx.ext.doctest" in app.extensions:
+        parts.append(getattr(app.config, "doctest_global_setup", "") or "")
+    return "\n".join(part for part in parts if part)
+
+
+def _runner_kwargs(config: Config) -> dict[str, Any]:
+    return {
+        "timeout": float(config.jigger_example_timeout),
+        "max_output": int(config.jigger_max_output),
+        "sys_path": [entry for entry in sys.path if entry],
+    }
+
+
+def run_document(
+    runner: Runner, examples: Sequence[Example], *, setup: str, config: Config
+) -> list[Outcome]:
+    """Run one document's examples as the Sphinx build does."""
+    return runner.run_document(
+        examples,
+        setup=setup,
+        app_name=config.jigger_app_name,
+        default_options=check_flags(
+            "jigger_doctest_flags", config.jigger_doctest_flags
+        ),
+    )
+
+
+def cache_key(
+    examples: Sequence[Example],
+    *,
+    setup: str,
+    config: Config,
+    deps: Iterable[tuple[str, str]],
+) -> str:
+    """A hash of everything a document's outcomes depend on."""
+    digest = hashlib.sha256()
+    for part in (
+        repr(tuple(examples)),
+        setup,
+        config.jigger_app_name,
+        repr(tuple(config.jigger_doctest_flags)),
+        repr(float(config.jigger_example_timeout)),
+        repr(int(config.jigger_max_output)),
+        repr(tuple(deps)),
+    ):
+        digest.update(part.encode("utf-8", "surrogatepass"))
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def report_failures(result: DocResult) -> None:
+    """One warning per failed example: ``path:LINE: summary`` then detail."""
+    for example, outcome in result.failures():
+        message = outcome.summary or f"example {outcome.status}"
+        if outcome.detail.strip():
+            message += "\n" + outcome.detail.rstrip()
+        logger.warning(
+            message,
+            location=f"{example.path}:{outcome.lineno or example.lineno}",
+            type="jigger",
+            subtype="example",
+        )
+
+
+def _module_name(path: str) -> str | None:
+    """The import name a watched path provides, if it is Python code."""
+    base = os.path.basename(os.path.normpath(path))
+    if os.path.isdir(path):
+        name = base
+    elif base.endswith(".py"):
+        name = base[:-3]
+    else:
+        return None
+    return name if name.isidentifier() else None
+
+
+def _fingerprint(path: str) -> str:
+    """A hash of the contents of a file or of every file under a directory."""
+    digest = hashlib.sha256()
+    if os.path.isfile(path):
+        with open(path, "rb") as fh:
+            digest.update(fh.read())
+        return digest.hexdigest()
+    if not os.path.isdir(path):
+        return "missing"
+    for root, dirs, files in os.walk(path):
+        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS)
+        for name in sorted(files):
+            if name.endswith((".pyc", ".pyo")):
+                continue
+            full = os.path.join(root, name)
+            digest.update(os.path.relpath(full, path).encode("utf-8", "surrogatepass"))
+            digest.update(b"\0")
+            try:
+                with open(full, "rb") as fh:
+                    digest.update(fh.read())
+            except OSError:
+                digest.update(b"<unreadable>")
+            digest.update(b"\0")
+    return digest.hexdigest()
+
+
+class ExamplesSession:
+    """The example checker's state for one Sphinx application.
+
+    It lives only in the listeners connected by :func:`setup`; per-document
+    results go to the ``jigger`` domain. The runner belongs to the process
+    that made it: a forked parallel reader makes its own and stops it when
+    that process exits.
+    """
+
+    def __init__(self) -> None:
+        self._runner: Runner | None = None
+        self._runner_pid = 0
+        self._finalizer: multiprocessing.util.Finalize | None = None
+        self._inherited: list[Runner] = []  # a parent process's runner: not ours
+        self._watch: dict[str, tuple[str | None, str]] | None = None
+        self._versions: dict[str, str | None] = {}
+
+    # -- the code the examples run against ----------------------------------
+
+    def refresh(self, app: Sphinx) -> None:
+        """Fingerprint the watched paths (once per build)."""
+        watch: dict[str, tuple[str | None, str]] = {}
+        for entry in app.config.jigger_watch:
+            path = os.path.normpath(os.path.join(app.confdir, entry))
+            if not os.path.exists(path):
+                logger.warning(
+                    "jigger_watch: %s does not exist (%s)",
+                    entry,
+                    path,
+                    type="jigger",
+                    subtype="config",
+                )
+            watch[entry] = (_module_name(path), _fingerprint(path))
+        self._watch = watch
+        self._versions = {}
+
+    def _dist_version(self, name: str) -> str | None:
+        if name in sys.stdlib_module_names or name in sys.builtin_module_names:
+            return None
+        if name not in self._versions:
+            version = None
+            for candidate in dict.fromkeys((name, name.replace("_", "-"))):
+                try:
+                    version = importlib.metadata.version(candidate)
+                    break
+                except (importlib.metadata.PackageNotFoundError, ValueError):
+                    continue
+            self._versions[name] = version
+        return self._versions[name]
+
+    def current(self, app: Sphinx, dep: str) -> str | None:
+        """The fingerprint ``dep`` has now (``None``: gone)."""
+        if self._watch is None:
+            self.refresh(app)
+        assert self._watch is not None
+        kind, _, name = dep.partition(":")
+        if kind == "watch":
+            found = self._watch.get(name)
+            return found[1] if found else None
+        if kind == "dist":
+            return self._dist_version(name)
+        return None
+
+    def deps_for(
+        self, app: Sphinx, examples: Sequence[Example], setup: str
+    ) -> tuple[tuple[str, str], ...]:
+        """What ``examples`` depend on, with current fingerprints."""
+        if self._watch is None:
+            self.refresh(app)
+        assert self._watch is not None
+        names = imported_names(setup)
+        for example in examples:
+            names |= imported_names(example.source)
+        deps: list[tuple[str, str]] = []
+        for entry, (module, fingerprint) in self._watch.items():
+            if module is None or module in names:
+                deps.append((f"watch:{entry}", fingerprint))
+        for name in sorted(names):
+            version = self._dist_version(name)
+            if version is not None:
+                deps.append((f"dist:{name}", version))
+        return tuple(deps)
+
+    # -- the runner -----------------------------------------------------------
+
+    def runner(self, config: Config) -> Runner:
+        """This process's runner, made on first use."""
+        pid = os.getpid()
+        if self._runner is None or self._runner_pid != pid:
+            if self._runner is not None:
+                # inherited through fork: the parent owns its workers
+                self._inherited.append(self._runner)
+            runner = Runner(**_runner_kwargs(config))
+            self._runner, self._runner_pid = runner, pid
+            # stops the workers when this process exits, also in a forked
+            # parallel reader (multiprocessing runs these finalizers there)
+            self._finalizer = multiprocessing.util.Finalize(
+                runner, runner.close, exitpriority=10
+            )
+        return self._runner
+
+    def close(self) -> None:
+        """Stop this process's runner, if it made one."""
+        if self._finalizer is not None and self._runner_pid == os.getpid():
+            self._finalizer()
+        self._finalizer = None
+        self._runner = None
+
+    # -- event listeners --------------------------------------------------------
+
+    def on_env_get_outdated(
+        self,
+        app: Sphinx,
+        env: BuildEnvironment,
+        added: set[str],
+        changed: set[str],
+        removed: set[str],
+    ) -> list[str]:
+        self.refresh(app)
+        outdated = []
+        for docname, result in get_domain(env).results.items():
+            if any(self.current(app, dep) != fp for dep, fp in result.deps):
+                outdated.append(docname)
+        return outdated
+
+    def on_env_before_read_docs(
+        self, app: Sphinx, env: BuildEnvironment, docnames: list[str]
+    ) -> None:
+        get_domain(env).start_build(docnames)
+
+    def on_doctree_read(self, app: Sphinx, doctree: nodes.document) -> None:
+        env = app.env
+        docname = env.docname
+        domain = get_domain(env)
+        collected = collect_examples(doctree)
+        for problem in collected.problems:
+            logger.warning(
+                problem.message,
+                location=f"{problem.path}:{problem.lineno}",
+                type="jigger",
+                subtype="marker",
+            )
+        examples = collected.examples
+        if not examples:
+            domain.store(docname, DocResult(key="", examples=()), executed=False)
+            return
+        setup = document_setup(app)
+        deps = self.deps_for(app, examples, setup)
+        key = cache_key(examples, setup=setup, config=app.config, deps=deps)
+        run = app.config.jigger_run_examples
+        stale = domain.stale.get(docname)
+        executed = False
+        if stale is not None and stale.key == key and (stale.outcomes or not run):
+            result = stale
+        elif run:
+            outcomes = run_document(
+                self.runner(app.config), examples, setup=setup, config=app.config
+            )
+            result = DocResult(key, examples, tuple(outcomes), deps)
+            executed = True
+        else:
+            result = DocResult(key, examples, (), deps)
+        domain.store(docname, result, executed=executed)
+        report_failures(result)
+
+    def on_env_updated(self, app: Sphinx, env: BuildEnvironment) -> None:
+        domain = get_domain(env)
+        domain.forget_stale()
+        for docname in sorted(domain.results):
+            if docname not in domain.read_this_build:
+                report_failures(domain.results[docname])
+
+    def on_build_finished(self, app: Sphinx, exception: BaseException | None) -> None:
+        self.close()
+        self._watch = None
+
+
+def setup(app: Sphinx) -> ExamplesSession:
+    """Connect the example checker to ``app``'s events."""
+    session = ExamplesSession()
+    app.connect("env-get-outdated", session.on_env_get_outdated)
+    app.connect("env-before-read-docs", session.on_env_before_read_docs)
+    app.connect("doctree-read", session.on_doctree_read)
+    app.connect("env-updated", session.on_env_updated)
+    app.connect("build-finished", session.on_build_finished)
+    return session

@@ -1,0 +1,124 @@
+"""The one-line summary printed at the end of every build.
+
+At ``build-finished`` the checker logs, at info level, exactly one line
+(wrapped here)::
+
+    jigger-sphinx: N examples: P passed, F failed, S skipped (E executed, C cached);
+    R references checked, B broken
+
+How outcomes are counted:
+
+* **passed** — ``passed`` and ``xfailed`` (an expected failure that failed);
+* **failed** — ``failed``, ``xpassed`` (an expected failure that passed) and
+  ``not-run`` (stopped by an earlier timeout or a dead worker);
+* **skipped** — ``skipped`` (a ``skip`` / ``skip-if`` marker);
+* **executed** / **cached** — every example is one or the other: executed
+  when its document ran its examples in this build, cached when the stored
+  outcomes were reused (an unchanged document, or one whose examples and
+  code did not change). N = E + C; when examples are not run
+  (``jigger_run_examples = False``) N = E + C but P + F + S = 0.
+
+R and B come from :func:`jigger_sphinx.references.reference_counts`.
+
+When anything failed (F or B above zero) the build's exit status becomes 1,
+unless ``jigger_fail_on_error = False``; the ``jigger-check`` builder always
+exits 1 then.
+
+>>> print(format_summary(Counts(examples=3, passed=2, failed=1, executed=3), (4, 0)))
+... # doctest: +NORMALIZE_WHITESPACE
+jigger-sphinx: 3 examples: 2 passed, 1 failed, 0 skipped (3 executed, 0 cached);
+4 references checked, 0 broken
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sphinx.util import logging
+
+from jigger_sphinx.domain import get_domain
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.environment import BuildEnvironment
+
+__all__ = ["Counts", "count_examples", "format_summary", "reference_counts", "setup"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Example totals for one build."""
+
+    examples: int = 0
+    passed: int = 0
+    failed: int = 0
+    skipped: int = 0
+    executed: int = 0
+
+    @property
+    def cached(self) -> int:
+        """Examples whose stored outcomes were reused."""
+        return self.examples - self.executed
+
+
+def count_examples(env: BuildEnvironment) -> Counts:
+    """Add up the example outcomes of every document in ``env``."""
+    domain = get_domain(env)
+    examples = passed = failed = skipped = executed = 0
+    for docname, result in domain.results.items():
+        if docname not in env.all_docs:
+            continue
+        examples += len(result.examples)
+        passed += result.passed
+        failed += result.failed
+        skipped += result.skipped
+        if docname in domain.executed_this_build:
+            executed += len(result.examples)
+    return Counts(examples, passed, failed, skipped, executed)
+
+
+def reference_counts(env: BuildEnvironment) -> tuple[int, int]:
+    """``(checked, broken)`` from the references checker, ``(0, 0)`` without it."""
+    try:
+        from jigger_sphinx import references
+    except ImportError:
+        return (0, 0)
+    counter = getattr(references, "reference_counts", None)
+    if counter is None:
+        return (0, 0)
+    try:
+        checked, broken = counter(env)
+    except KeyError:  # its domain is not registered in this application
+        return (0, 0)
+    return int(checked), int(broken)
+
+
+def format_summary(counts: Counts, refs: tuple[int, int]) -> str:
+    """The summary line for ``counts`` and ``refs`` = (checked, broken)."""
+    return (
+        f"jigger-sphinx: {counts.examples} examples: {counts.passed} passed, "
+        f"{counts.failed} failed, {counts.skipped} skipped "
+        f"({counts.executed} executed, {counts.cached} cached); "
+        f"{refs[0]} references checked, {refs[1]} broken"
+    )
+
+
+def on_build_finished(app: Sphinx, exception: BaseException | None) -> None:
+    """Log the summary line and set the exit status on failures."""
+    if exception is not None:
+        return
+    counts = count_examples(app.env)
+    refs = reference_counts(app.env)
+    logger.info(format_summary(counts, refs))
+    failed = bool(counts.failed or refs[1])
+    strict = app.builder.name == "jigger-check" or app.config.jigger_fail_on_error
+    if failed and strict:
+        app.statuscode = 1
+
+
+def setup(app: Sphinx) -> None:
+    """Print the summary at the end of each build (late, after the others)."""
+    app.connect("build-finished", on_build_finished, priority=900)
