@@ -59,6 +59,7 @@ __all__ = [
     "imported_names",
     "report_failures",
     "run_document",
+    "runner_options",
     "setup",
 ]
 
@@ -102,7 +103,8 @@ def document_setup(app: Sphinx) -> str:
     return "\n".join(part for part in parts if part)
 
 
-def _runner_kwargs(config: Config) -> dict[str, Any]:
+def runner_options(config: Config) -> dict[str, Any]:
+    """The :class:`Runner` keyword arguments for ``config``."""
     return {
         "timeout": float(config.jigger_example_timeout),
         "max_output": int(config.jigger_max_output),
@@ -291,7 +293,7 @@ class ExamplesSession:
             if self._runner is not None:
                 # inherited through fork: the parent owns its workers
                 self._inherited.append(self._runner)
-            runner = Runner(**_runner_kwargs(config))
+            runner = Runner(**runner_options(config))
             self._runner, self._runner_pid = runner, pid
             # stops the workers when this process exits, also in a forked
             # parallel reader (multiprocessing runs these finalizers there)
