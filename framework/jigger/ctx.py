@@ -1,0 +1,409 @@
+"""Application and request contexts.
+
+A context is pushed onto the single context variable behind the proxies in
+:mod:`jigger.globals`. An :class:`AppContext` makes ``current_app`` and ``g``
+work; a :class:`RequestContext` adds ``request`` and ``session``. Handling a
+request pushes both; a script, a job or a CLI command pushes only the first::
+
+    with app.app_context():
+        send_nightly_report()
+
+>>> from jigger import Jigger, g, has_app_context
+>>> app = Jigger("cron")
+>>> with app.app_context():
+...     g.run_id = 7
+...     print(has_app_context(), g.run_id)
+True 7
+>>> has_app_context()
+False
+"""
+
+from __future__ import annotations
+
+import contextvars
+import sys
+import typing as t
+from functools import update_wrapper
+from types import TracebackType
+
+from werkzeug.exceptions import HTTPException
+
+from . import typing as ft
+from .globals import _cv_ctx
+from .signals import appcontext_popped, appcontext_pushed
+
+if t.TYPE_CHECKING:  # pragma: no cover
+    from _typeshed.wsgi import WSGIEnvironment
+    from werkzeug.routing import MapAdapter
+
+    from .app import Jigger
+    from .sessions import SessionMixin
+    from .wrappers import Request
+
+_sentinel: t.Any = object()
+
+
+class _AppCtxGlobals:
+    """The namespace behind :data:`jigger.g`: set any attribute on it.
+
+    It lives as long as the application context, so a request and the hooks
+    around it share it, and a script's ``with app.app_context():`` block gets
+    a fresh one.
+
+    >>> ns = _AppCtxGlobals()
+    >>> ns.user = "ada"
+    >>> "user" in ns, ns.get("missing", 0), ns.pop("user")
+    (True, 0, 'ada')
+    """
+
+    def __getattr__(self, name: str) -> t.Any:
+        try:
+            return self.__dict__[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name: str, value: t.Any) -> None:
+        self.__dict__[name] = value
+
+    def __delattr__(self, name: str) -> None:
+        try:
+            del self.__dict__[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def get(self, name: str, default: t.Any | None = None) -> t.Any:
+        """Return the attribute ``name``, or ``default`` when it is not set."""
+        return self.__dict__.get(name, default)
+
+    def pop(self, name: str, default: t.Any = _sentinel) -> t.Any:
+        """Remove the attribute ``name`` and return its value.
+
+        :param default: returned when the attribute is not set; without it a
+            missing attribute raises :exc:`KeyError`.
+        """
+        if default is _sentinel:
+            return self.__dict__.pop(name)
+        return self.__dict__.pop(name, default)
+
+    def setdefault(self, name: str, default: t.Any = None) -> t.Any:
+        """Return the attribute ``name``, setting it to ``default`` first if
+        it is not set."""
+        return self.__dict__.setdefault(name, default)
+
+    def __contains__(self, item: str) -> bool:
+        return item in self.__dict__
+
+    def __iter__(self) -> t.Iterator[str]:
+        return iter(self.__dict__)
+
+    def __repr__(self) -> str:
+        ctx = _cv_ctx.get(None)
+        if ctx is not None:
+            return f"<jigger.g of '{ctx.app.name}'>"
+        return object.__repr__(self)
+
+
+def _wrong_pop(popped: object, top: object) -> AssertionError:
+    return AssertionError(
+        f"Popped {popped!r} while {top!r} was the innermost context. Contexts must"
+        " be popped in the reverse order they were pushed; use 'with' blocks to"
+        " get this right."
+    )
+
+
+class AppContext:
+    """The application context: makes ``current_app`` and ``g`` available.
+
+    Create one with :meth:`jigger.Jigger.app_context` and use it as a ``with``
+    block. It may be pushed several times; teardown callbacks run when the
+    outermost push is popped.
+    """
+
+    #: An application context carries no request; the request proxies look
+    #: at this to tell the two kinds of context apart.
+    request: Request | None = None
+    session: SessionMixin | None = None
+
+    def __init__(self, app: Jigger) -> None:
+        self.app = app
+        self.url_adapter = app.create_url_adapter(None)
+        self.g: _AppCtxGlobals = app.app_ctx_globals_class()
+        self._tokens: list[contextvars.Token[AppContext | RequestContext]] = []
+
+    def push(self) -> None:
+        """Make this context the current one."""
+        self._tokens.append(_cv_ctx.set(self))
+        if appcontext_pushed.receivers:
+            appcontext_pushed.send(self.app, _async_wrapper=self.app.ensure_sync)
+
+    def pop(self, exc: BaseException | None = _sentinel) -> None:
+        """Pop the context; on the outermost pop run the teardown callbacks.
+
+        :param exc: the exception that ended the block, passed to the
+            teardown callbacks; by default the one being handled, if any.
+        """
+        if len(self._tokens) != 1:
+            self._reset()
+            return
+        if exc is _sentinel:
+            exc = sys.exc_info()[1]
+        try:
+            self.app.do_teardown_appcontext(exc)
+        finally:
+            self._reset()
+        if appcontext_popped.receivers:
+            appcontext_popped.send(self.app, _async_wrapper=self.app.ensure_sync)
+
+    def _reset(self) -> None:
+        if not self._tokens:
+            raise AssertionError(f"{self!r} was popped more often than pushed.")
+        top = _cv_ctx.get(None)
+        _cv_ctx.reset(self._tokens.pop())
+        if top is not self:
+            raise _wrong_pop(self, top)
+
+    def __enter__(self) -> AppContext:
+        self.push()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.pop(exc_value)
+
+    def __repr__(self) -> str:
+        return f"<AppContext of {self.app.name!r}>"
+
+
+class RequestContext:
+    """The request context: everything about one request.
+
+    :meth:`jigger.Jigger.wsgi_app` pushes one per request; tests create one
+    with :meth:`jigger.Jigger.test_request_context`. Pushing it also pushes an
+    application context when none for the same app is active. The session is
+    opened the first time it is used, so requests that never touch it pay
+    nothing for it.
+    """
+
+    def __init__(
+        self,
+        app: Jigger,
+        environ: WSGIEnvironment,
+        request: Request | None = None,
+        session: SessionMixin | None = None,
+    ) -> None:
+        self.app = app
+        if request is None:
+            request = app.request_class(environ)
+            request.json_module = app.json  # type: ignore[assignment]
+        self.request: Request = request
+        self.url_adapter: MapAdapter | None = None
+        try:
+            self.url_adapter = app.create_url_adapter(request)
+        except HTTPException as e:
+            request.routing_exception = e
+        self._session = session
+        self.flashes: list[tuple[str, str]] | None = None
+        self._after_request_functions: list[ft.AfterRequestCallable[t.Any]] = []
+        self._tokens: list[
+            tuple[contextvars.Token[AppContext | RequestContext], AppContext | None]
+        ] = []
+        self._holds = 0
+        self._deferred: tuple[BaseException | None, AppContext | None] | None = None
+        self.g: _AppCtxGlobals
+
+    @property
+    def session(self) -> SessionMixin:
+        """The session, opened through the app's session interface on first
+        use."""
+        s = self._session
+        if s is None:
+            si = self.app.session_interface
+            s = si.open_session(self.app, self.request)
+            if s is None:
+                s = si.make_null_session(self.app)
+            self._session = s
+        return s
+
+    @session.setter
+    def session(self, value: SessionMixin) -> None:
+        self._session = value
+
+    def copy(self) -> RequestContext:
+        """A new context for the same request and session, for another thread
+        or greenlet (see :func:`copy_current_request_context`)."""
+        return self.__class__(
+            self.app, self.request.environ, self.request, self.session
+        )
+
+    def match_request(self) -> None:
+        """Match the URL and method; store the rule and arguments on the
+        request, or the routing error to raise at dispatch."""
+        try:
+            rule, args = self.url_adapter.match(return_rule=True)  # type: ignore[union-attr]
+        except HTTPException as e:
+            self.request.routing_exception = e
+        else:
+            self.request.url_rule = rule
+            self.request.view_args = t.cast("dict[str, t.Any]", args)
+
+    def push(self) -> None:
+        """Make this context the current one (and an app context if needed)."""
+        top = _cv_ctx.get(None)
+        if top is not None and top.app is self.app:
+            app_ctx = None
+            self.g = top.g
+        else:
+            app_ctx = self.app.app_context()
+            app_ctx.push()
+            self.g = app_ctx.g
+        self._tokens.append((_cv_ctx.set(self), app_ctx))
+        req = self.request
+        if (
+            req.url_rule is None
+            and req.routing_exception is None
+            and self.url_adapter is not None
+        ):
+            self.match_request()
+
+    def pop(self, exc: BaseException | None = _sentinel) -> None:
+        """Pop the context; on the outermost pop run the request's teardown
+        callbacks, then pop the application context this push created."""
+        if not self._tokens:
+            raise AssertionError(f"{self!r} was popped more often than pushed.")
+        app_ctx = self._tokens[-1][1]
+        last = len(self._tokens) == 1
+        if last and exc is _sentinel:
+            exc = sys.exc_info()[1]
+        if last and self._holds:
+            # A response streamed with stream_with_context still needs this
+            # context; its end runs the teardown (see _release).
+            self._deferred = (exc, app_ctx)
+            self._reset()
+            if app_ctx is not None:
+                app_ctx._reset()
+            return
+        try:
+            if last:
+                self._teardown(exc)
+        finally:
+            self._reset()
+            if app_ctx is not None:
+                app_ctx.pop(exc)
+
+    def _teardown(self, exc: BaseException | None) -> None:
+        try:
+            self.app.do_teardown_request(exc)
+        finally:
+            self.request.close()
+
+    def _reset(self) -> None:
+        top = _cv_ctx.get(None)
+        _cv_ctx.reset(self._tokens.pop()[0])
+        if top is not self:
+            raise _wrong_pop(self, top)
+
+    def _hold(self) -> None:
+        self._holds += 1
+
+    def _release(self) -> None:
+        self._holds -= 1
+        if self._holds or self._deferred is None:
+            return
+        exc, app_ctx = self._deferred
+        self._deferred = None
+        token = _cv_ctx.set(self)
+        try:
+            self._teardown(exc)
+        finally:
+            _cv_ctx.reset(token)
+            if app_ctx is not None:
+                app_ctx._tokens.append(_cv_ctx.set(app_ctx))
+                app_ctx.pop(exc)
+
+    def __enter__(self) -> RequestContext:
+        self.push()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.pop(exc_value)
+
+    def __repr__(self) -> str:
+        return (
+            f"<RequestContext {self.request.method} {self.request.url!r}"
+            f" of {self.app.name!r}>"
+        )
+
+
+def has_app_context() -> bool:
+    """Whether an application context (or a request context) is active.
+
+    >>> has_app_context()
+    False
+    """
+    return _cv_ctx.get(None) is not None
+
+
+def has_request_context() -> bool:
+    """Whether a request is being handled (or a test request context is
+    pushed). Use it to write code that also works outside requests.
+
+    >>> has_request_context()
+    False
+    """
+    ctx = _cv_ctx.get(None)
+    return ctx is not None and ctx.request is not None
+
+
+def _active_request_ctx(what: str) -> RequestContext:
+    ctx = _cv_ctx.get(None)
+    if ctx is None or ctx.request is None:
+        raise RuntimeError(
+            f"'{what}' needs an active request context: call it from a view"
+            " function or a request hook, or inside"
+            " 'with app.test_request_context():'."
+        )
+    return ctx  # type: ignore[return-value]
+
+
+AfterCallable = t.TypeVar("AfterCallable", bound=ft.AfterRequestCallable[t.Any])
+
+
+def after_this_request(f: AfterCallable) -> AfterCallable:
+    """Run ``f(response)`` after this request only, before the app's own
+    ``after_request`` hooks. Use it as a decorator inside a view::
+
+        @app.get("/")
+        def index():
+            @after_this_request
+            def add_header(response):
+                response.headers["X-Once"] = "yes"
+                return response
+            return "hello"
+    """
+    _active_request_ctx("after_this_request")._after_request_functions.append(f)
+    return f
+
+
+F = t.TypeVar("F", bound=t.Callable[..., t.Any])
+
+
+def copy_current_request_context(f: F) -> F:
+    """Wrap ``f`` so that it runs inside a copy of the current request
+    context, for example in a thread started by a view. The copy shares the
+    request and the session."""
+    ctx = _active_request_ctx("copy_current_request_context").copy()
+
+    def wrapper(*args: t.Any, **kwargs: t.Any) -> t.Any:
+        with ctx:
+            return ctx.app.ensure_sync(f)(*args, **kwargs)
+
+    return update_wrapper(wrapper, f)  # type: ignore[return-value]

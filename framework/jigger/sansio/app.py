@@ -1,0 +1,440 @@
+"""The application's registration side: configuration, the URL map, hooks,
+error handler lookup. Nothing here depends on WSGI."""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import os
+import sys
+import typing as t
+from datetime import timedelta
+from functools import cached_property
+
+from werkzeug.exceptions import Aborter, BadRequest, BadRequestKeyError
+from werkzeug.routing import BuildError, Map, Rule
+from werkzeug.sansio.request import Request as _RequestBase
+from werkzeug.utils import redirect as _wz_redirect
+
+from .. import typing as ft
+from ..config import Config, ConfigAttribute
+from ..ctx import _AppCtxGlobals
+from ..helpers import get_debug_flag
+from ..json.provider import DefaultJSONProvider, JSONProvider
+from ..logging import create_logger
+from .scaffold import (
+    Scaffold,
+    _endpoint_from_view_func,
+    _find_package_path,
+    setupmethod,
+)
+
+if t.TYPE_CHECKING:  # pragma: no cover
+    from werkzeug.wrappers import Response as BaseResponse
+
+
+T_shell_context_processor = t.TypeVar(
+    "T_shell_context_processor", bound=ft.ShellContextProcessorCallable
+)
+T_teardown = t.TypeVar("T_teardown", bound=ft.TeardownCallable)
+
+
+def _make_timedelta(value: timedelta | int) -> timedelta:
+    if isinstance(value, timedelta):
+        return value
+    return timedelta(seconds=value)
+
+
+#: Flask 3.1's configuration keys with their defaults.
+DEFAULT_CONFIG: dict[str, t.Any] = {
+    "DEBUG": None,
+    "TESTING": False,
+    "PROPAGATE_EXCEPTIONS": None,
+    "SECRET_KEY": None,
+    "SECRET_KEY_FALLBACKS": None,
+    "PERMANENT_SESSION_LIFETIME": timedelta(days=31),
+    "USE_X_SENDFILE": False,
+    "TRUSTED_HOSTS": None,
+    "SERVER_NAME": None,
+    "APPLICATION_ROOT": "/",
+    "SESSION_COOKIE_NAME": "session",
+    "SESSION_COOKIE_DOMAIN": None,
+    "SESSION_COOKIE_PATH": None,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SECURE": False,
+    "SESSION_COOKIE_PARTITIONED": False,
+    "SESSION_COOKIE_SAMESITE": None,
+    "SESSION_REFRESH_EACH_REQUEST": True,
+    "MAX_CONTENT_LENGTH": None,
+    "MAX_FORM_MEMORY_SIZE": 500_000,
+    "MAX_FORM_PARTS": 1_000,
+    "SEND_FILE_MAX_AGE_DEFAULT": None,
+    "TRAP_BAD_REQUEST_ERRORS": None,
+    "TRAP_HTTP_EXCEPTIONS": False,
+    "EXPLAIN_TEMPLATE_LOADING": False,
+    "PREFERRED_URL_SCHEME": "http",
+    "TEMPLATES_AUTO_RELOAD": None,
+    "MAX_COOKIE_SIZE": 4093,
+    "PROVIDE_AUTOMATIC_OPTIONS": True,
+}
+
+#: What an injection plan hands a view: the parameter name, and whether it
+#: gets the request (``True``) or the application (``False``).
+InjectionPlan = tuple[tuple[str, bool], ...]
+
+
+class App(Scaffold):
+    """The registration half of :class:`jigger.Jigger`; see there."""
+
+    #: The class of :attr:`aborter`, used by :func:`jigger.abort`.
+    aborter_class = Aborter
+    #: The class of :data:`jigger.g`.
+    app_ctx_globals_class = _AppCtxGlobals
+    #: The class of :attr:`config`.
+    config_class = Config
+    #: The class of :attr:`json`.
+    json_provider_class: type[JSONProvider] = DefaultJSONProvider
+    #: The class of the rules :meth:`add_url_rule` creates.
+    url_rule_class = Rule
+    #: The class of :attr:`url_map`.
+    url_map_class = Map
+    #: The defaults of :attr:`config`.
+    default_config = DEFAULT_CONFIG
+
+    testing = ConfigAttribute[bool]("TESTING")
+    secret_key = ConfigAttribute["str | bytes | None"]("SECRET_KEY")
+    permanent_session_lifetime = ConfigAttribute[timedelta](
+        "PERMANENT_SESSION_LIFETIME", get_converter=_make_timedelta
+    )
+
+    def __init__(
+        self,
+        import_name: str,
+        static_url_path: str | None = None,
+        static_folder: str | os.PathLike[str] | None = "static",
+        static_host: str | None = None,
+        host_matching: bool = False,
+        subdomain_matching: bool = False,
+        template_folder: str | os.PathLike[str] | None = "templates",
+        instance_path: str | None = None,
+        instance_relative_config: bool = False,
+        root_path: str | None = None,
+    ) -> None:
+        super().__init__(
+            import_name=import_name,
+            static_folder=static_folder,
+            static_url_path=static_url_path,
+            template_folder=template_folder,
+            root_path=root_path,
+        )
+        if instance_path is None:
+            instance_path = self.auto_find_instance_path()
+        elif not os.path.isabs(instance_path):
+            raise ValueError(
+                f"instance_path must be an absolute path, got {instance_path!r}."
+            )
+        #: The folder for files that belong to this deployment, not to the
+        #: code (configuration with secrets, a SQLite database).
+        self.instance_path = instance_path
+        #: The configuration, a :class:`~jigger.config.Config`.
+        self.config = self.make_config(instance_relative_config)
+        #: Raises the HTTP errors of :func:`jigger.abort`.
+        self.aborter = self.make_aborter()
+        #: The JSON provider: ``app.json.sort_keys = False`` and friends.
+        self.json: JSONProvider = self.json_provider_class(self)  # type: ignore[arg-type]
+        #: Called with ``(error, endpoint, values)`` when ``url_for`` fails;
+        #: the first non-``None`` result is used as the URL.
+        self.url_build_error_handlers: list[
+            t.Callable[[Exception, str, dict[str, t.Any]], str]
+        ] = []
+        self.teardown_appcontext_funcs: list[ft.TeardownCallable] = []
+        self.shell_context_processors: list[ft.ShellContextProcessorCallable] = []
+        #: Registered blueprints by name.
+        self.blueprints: dict[str, t.Any] = {}
+        #: A place for extensions to keep their state, by extension name.
+        self.extensions: dict[str, t.Any] = {}
+        #: The :class:`~werkzeug.routing.Map` of all URL rules.
+        self.url_map = self.url_map_class(host_matching=host_matching)
+        self.subdomain_matching = subdomain_matching
+        self._got_first_request = False
+        # endpoint -> (view function, plan) for views that take the request or
+        # the app as an annotated parameter; empty for Flask-style apps.
+        self._view_inject: dict[str, tuple[ft.RouteCallable, InjectionPlan]] = {}
+
+        if self.has_static_folder:
+            if bool(static_host) != host_matching:
+                raise ValueError(
+                    "static_host goes with host_matching=True, and"
+                    " host_matching=True needs static_host for the static route."
+                )
+            self.add_url_rule(
+                f"{self.static_url_path}/<path:filename>",
+                endpoint="static",
+                host=static_host,
+                view_func=self.send_static_file,  # type: ignore[attr-defined]
+            )
+
+    # -- identity and settings --------------------------------------------
+
+    @cached_property
+    def name(self) -> str:  # type: ignore[override]
+        """The app's name: the import name, or the script's file name when
+        the app lives in the ``__main__`` module."""
+        if self.import_name == "__main__":
+            fn = getattr(sys.modules["__main__"], "__file__", None)
+            if fn is None:
+                return "__main__"
+            return str(os.path.splitext(os.path.basename(fn))[0])
+        return self.import_name
+
+    @cached_property
+    def logger(self) -> logging.Logger:
+        """A :class:`logging.Logger` named after the app. A handler is added
+        only when logging is not configured for it; in debug mode its level
+        is ``DEBUG``."""
+        return create_logger(self)
+
+    @property
+    def debug(self) -> bool:
+        """Debug mode (``DEBUG``): tracebacks in the browser with the
+        development server, exceptions propagated, pretty JSON."""
+        return bool(self.config["DEBUG"])
+
+    @debug.setter
+    def debug(self, value: bool) -> None:
+        self.config["DEBUG"] = value
+
+    def make_config(self, instance_relative: bool = False) -> Config:
+        """Create :attr:`config` with the defaults and ``DEBUG`` from the
+        environment."""
+        root_path = self.instance_path if instance_relative else self.root_path
+        defaults = dict(self.default_config)
+        defaults["DEBUG"] = get_debug_flag()
+        return self.config_class(root_path, defaults)
+
+    def make_aborter(self) -> Aborter:
+        """Create :attr:`aborter`."""
+        return self.aborter_class()
+
+    def auto_find_instance_path(self) -> str:
+        """``instance/`` beside the app's package or module, or
+        ``<prefix>/var/<name>-instance`` when the app is installed."""
+        package_path = _find_package_path(self.import_name)
+        for prefix in {sys.prefix, sys.base_prefix}:
+            site = os.path.join(prefix, "lib")
+            if os.path.commonpath([site, package_path]) == site and (
+                "site-packages" in package_path or "dist-packages" in package_path
+            ):
+                return os.path.join(prefix, "var", f"{self.name}-instance")
+        return os.path.join(package_path, "instance")
+
+    def _check_setup_finished(self, f_name: str) -> None:
+        if self._got_first_request:
+            raise AssertionError(
+                f"'{f_name}' was called on {self.name!r} after it handled its"
+                " first request, so the change could apply to some requests and"
+                " not others. Do all setup (routes, hooks, error handlers,"
+                " blueprints) before serving, for example in an app factory"
+                " ('def create_app(): ...') or at import time of the app module."
+            )
+
+    # -- routes ----------------------------------------------------------
+
+    @setupmethod
+    def add_url_rule(
+        self,
+        rule: str,
+        endpoint: str | None = None,
+        view_func: ft.RouteCallable | None = None,
+        provide_automatic_options: bool | None = None,
+        **options: t.Any,
+    ) -> None:
+        """Connect the URL ``rule`` to ``endpoint`` and its view function.
+
+        :param rule: the rule, for example ``"/user/<int:id>"``.
+        :param endpoint: the name for ``url_for``; the function's name by
+            default.
+        :param view_func: the view; may be added later with
+            :meth:`endpoint`.
+        :param provide_automatic_options: answer ``OPTIONS`` automatically
+            (default: unless ``OPTIONS`` is listed, or the view says so).
+        :param options: ``methods`` (default ``["GET"]``; ``HEAD`` comes with
+            ``GET``), and any :class:`~werkzeug.routing.Rule` option such as
+            ``defaults``, ``strict_slashes``, ``subdomain``, ``host``.
+
+        A view with a parameter annotated with :class:`jigger.Request` (or
+        this app's class) receives the request (or the app) as that argument.
+        """
+        if endpoint is None:
+            endpoint = _endpoint_from_view_func(view_func)
+        options["endpoint"] = endpoint
+        methods = options.pop("methods", None)
+        if methods is None:
+            methods = getattr(view_func, "methods", None) or ("GET",)
+        if isinstance(methods, str):
+            raise TypeError(
+                "'methods' must be a list of method names, such as"
+                f" methods=[{methods!r}], not the string {methods!r}."
+            )
+        methods = {item.upper() for item in methods}
+        required_methods = set(getattr(view_func, "required_methods", ()))
+        if provide_automatic_options is None:
+            provide_automatic_options = getattr(
+                view_func, "provide_automatic_options", None
+            )
+        if provide_automatic_options is None:
+            if "OPTIONS" not in methods and self.config["PROVIDE_AUTOMATIC_OPTIONS"]:
+                provide_automatic_options = True
+                required_methods.add("OPTIONS")
+            else:
+                provide_automatic_options = False
+        methods |= required_methods
+
+        rule_obj = self.url_rule_class(rule, methods=methods, **options)
+        rule_obj.provide_automatic_options = provide_automatic_options  # type: ignore[attr-defined]
+        self.url_map.add(rule_obj)
+        if view_func is not None:
+            old = self.view_functions.get(endpoint)
+            if old is not None and old != view_func:
+                raise AssertionError(
+                    f"The endpoint {endpoint!r} already belongs to {old!r}; a"
+                    f" second view {view_func!r} cannot take it over. Give the"
+                    " new rule its own endpoint=... or rename the function."
+                )
+            self.view_functions[endpoint] = view_func
+            plan = self._injection_plan(view_func)
+            if plan:
+                self._view_inject[endpoint] = (view_func, plan)
+            else:
+                self._view_inject.pop(endpoint, None)
+
+    def _injection_plan(self, view_func: ft.RouteCallable) -> InjectionPlan:
+        """Which parameters of ``view_func`` ask for the request or the app.
+
+        Worked out once, when the rule is added, from the annotations.
+        """
+        try:
+            sig = inspect.signature(view_func)
+        except (TypeError, ValueError):
+            return ()
+        try:
+            hints = t.get_type_hints(inspect.unwrap(view_func))
+        except Exception:
+            hints = {}
+        request_cls = getattr(self, "request_class", _RequestBase)
+        plan: list[tuple[str, bool]] = []
+        for name, param in sig.parameters.items():
+            if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+                continue
+            ann = hints.get(name, param.annotation)
+            if isinstance(ann, str):
+                tail = ann.rpartition(".")[2]
+                if tail == "Request":
+                    plan.append((name, True))
+                elif tail in {cls.__name__ for cls in type(self).__mro__[:-1]}:
+                    plan.append((name, False))
+            elif isinstance(ann, type):
+                if issubclass(ann, _RequestBase) and issubclass(request_cls, ann):
+                    plan.append((name, True))
+                elif issubclass(ann, App) and isinstance(self, ann):
+                    plan.append((name, False))
+        return tuple(plan)
+
+    @setupmethod
+    def teardown_appcontext(self, f: T_teardown) -> T_teardown:
+        """Run ``f(error)`` when the application context ends: after each
+        request, and at the end of ``with app.app_context():``. Every callback
+        runs even if an earlier one raises."""
+        self.teardown_appcontext_funcs.append(f)
+        return f
+
+    @setupmethod
+    def shell_context_processor(
+        self, f: T_shell_context_processor
+    ) -> T_shell_context_processor:
+        """Register a function whose dict is added to ``jigger shell``."""
+        self.shell_context_processors.append(f)
+        return f
+
+    # -- errors ----------------------------------------------------------
+
+    def _find_error_handler(
+        self, e: Exception, blueprints: list[str]
+    ) -> ft.ErrorHandlerCallable | None:
+        """The handler for ``e``: blueprint handlers before the app's, a
+        status code before a class, and the most specific class first."""
+        exc_class, code = self._get_exc_class_and_code(type(e))
+        names = (*blueprints, None)
+        for c in (code, None) if code is not None else (None,):
+            for name in names:
+                handler_map = self.error_handler_spec[name][c]
+                if not handler_map:
+                    continue
+                for cls in exc_class.__mro__:
+                    handler = handler_map.get(cls)
+                    if handler is not None:
+                        return handler
+        return None
+
+    def trap_http_exception(self, e: Exception) -> bool:
+        """Whether an HTTP exception should propagate like any other error
+        instead of becoming its error response (``TRAP_HTTP_EXCEPTIONS``,
+        ``TRAP_BAD_REQUEST_ERRORS``)."""
+        if self.config["TRAP_HTTP_EXCEPTIONS"]:
+            return True
+        trap_bad_request = self.config["TRAP_BAD_REQUEST_ERRORS"]
+        if (
+            trap_bad_request is None
+            and self.debug
+            and isinstance(e, BadRequestKeyError)
+        ):
+            return True
+        if trap_bad_request:
+            return isinstance(e, BadRequest)
+        return False
+
+    def should_ignore_error(self, error: BaseException | None) -> bool:
+        """Return ``True`` to hide ``error`` from the teardown callbacks."""
+        return False
+
+    def _propagate_exceptions(self) -> bool:
+        value = self.config["PROPAGATE_EXCEPTIONS"]
+        if value is not None:
+            return bool(value)
+        return self.testing or self.debug
+
+    # -- URLs ------------------------------------------------------------
+
+    def inject_url_defaults(self, endpoint: str, values: dict[str, t.Any]) -> None:
+        """Let the ``url_defaults`` callbacks of the app (and of the
+        endpoint's blueprints) add values before a URL is built."""
+        names: tuple[str | None, ...] = (None,)
+        if "." in endpoint:
+            parts = endpoint.split(".")[:-1]
+            names = (None, *(".".join(parts[: i + 1]) for i in range(len(parts))))
+        for name in names:
+            funcs = self.url_default_functions.get(name)
+            if funcs:
+                for func in funcs:
+                    func(endpoint, values)
+
+    def handle_url_build_error(
+        self, error: BuildError, endpoint: str, values: dict[str, t.Any]
+    ) -> str:
+        """Ask :attr:`url_build_error_handlers` for a URL; re-raise the
+        :class:`~werkzeug.routing.BuildError` when none gives one."""
+        for handler in self.url_build_error_handlers:
+            try:
+                rv = handler(error, endpoint, values)
+            except BuildError as e:
+                error = e
+            else:
+                if rv is not None:
+                    return rv
+        if error is sys.exc_info()[1]:
+            raise
+        raise error
+
+    def redirect(self, location: str, code: int = 302) -> BaseResponse:
+        """A redirect response built with :attr:`response_class`."""
+        return _wz_redirect(location, code=code, Response=self.response_class)  # type: ignore[attr-defined]

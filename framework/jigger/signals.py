@@ -1,0 +1,33 @@
+"""Signals sent by the framework, through blinker, under Flask's names.
+
+Connect a receiver to observe the application without changing it:
+
+>>> from jigger import Jigger
+>>> from jigger.signals import request_finished
+>>> app = Jigger("signals")
+>>> app.add_url_rule("/", "index", lambda: "hi")
+>>> seen = []
+>>> def record(sender, response, **extra):
+...     seen.append(response.status_code)
+>>> with request_finished.connected_to(record, app):
+...     _ = app.test_client().get("/")
+>>> seen
+[200]
+"""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+template_rendered = _signals.signal("template-rendered")
+before_render_template = _signals.signal("before-render-template")
+request_started = _signals.signal("request-started")
+request_finished = _signals.signal("request-finished")
+request_tearing_down = _signals.signal("request-tearing-down")
+got_request_exception = _signals.signal("got-request-exception")
+appcontext_tearing_down = _signals.signal("appcontext-tearing-down")
+appcontext_pushed = _signals.signal("appcontext-pushed")
+appcontext_popped = _signals.signal("appcontext-popped")
+message_flashed = _signals.signal("message-flashed")

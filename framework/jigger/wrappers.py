@@ -1,0 +1,141 @@
+"""The request and response classes, subclasses of Werkzeug's.
+
+Set :attr:`jigger.Jigger.request_class` or
+:attr:`jigger.Jigger.response_class` to your own subclass to customise them.
+
+>>> from jigger.wrappers import Response
+>>> Response("hi").mimetype
+'text/html'
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from werkzeug.exceptions import BadRequest, HTTPException
+from werkzeug.wrappers import Request as RequestBase
+from werkzeug.wrappers import Response as ResponseBase
+
+from .globals import _cv_ctx
+
+if t.TYPE_CHECKING:  # pragma: no cover
+    from werkzeug.routing import Rule
+
+
+def _config_value(key: str) -> t.Any:
+    ctx = _cv_ctx.get(None)
+    if ctx is None:
+        return None
+    return ctx.app.config[key]
+
+
+class Request(RequestBase):
+    """The request object a view sees, through :data:`jigger.request` or as a
+    parameter annotated with this class.
+
+    It adds what routing found (:attr:`url_rule`, :attr:`view_args`,
+    :attr:`endpoint`, :attr:`blueprint`) and reads its size limits from the
+    app's configuration.
+    """
+
+    #: The URL rule that matched, or ``None`` before matching or on a miss.
+    url_rule: Rule | None = None
+    #: The arguments the URL rule extracted from the path.
+    view_args: dict[str, t.Any] | None = None
+    #: The routing error (404, 405, redirect) to raise at dispatch, if any.
+    routing_exception: HTTPException | None = None
+
+    _max_content_length: int | None = None
+    _max_form_memory_size: int | None = None
+    _max_form_parts: int | None = None
+
+    @property
+    def max_content_length(self) -> int | None:
+        """The largest body accepted, from ``MAX_CONTENT_LENGTH`` unless set on
+        this request; larger bodies get ``413 Request Entity Too Large``."""
+        if self._max_content_length is not None:
+            return self._max_content_length
+        return _config_value("MAX_CONTENT_LENGTH")  # type: ignore[no-any-return]
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._max_content_length = value
+
+    @property
+    def max_form_memory_size(self) -> int | None:
+        """The largest non-file form field, from ``MAX_FORM_MEMORY_SIZE``."""
+        if self._max_form_memory_size is not None:
+            return self._max_form_memory_size
+        return _config_value("MAX_FORM_MEMORY_SIZE")  # type: ignore[no-any-return]
+
+    @max_form_memory_size.setter
+    def max_form_memory_size(self, value: int | None) -> None:
+        self._max_form_memory_size = value
+
+    @property  # type: ignore[override]
+    def max_form_parts(self) -> int | None:
+        """The most multipart form parts accepted, from ``MAX_FORM_PARTS``."""
+        if self._max_form_parts is not None:
+            return self._max_form_parts
+        return _config_value("MAX_FORM_PARTS")  # type: ignore[no-any-return]
+
+    @max_form_parts.setter
+    def max_form_parts(self, value: int | None) -> None:
+        self._max_form_parts = value
+
+    @property
+    def endpoint(self) -> str | None:
+        """The endpoint of the matched rule, ``"blueprint.view"`` style."""
+        if self.url_rule is not None:
+            return t.cast(str, self.url_rule.endpoint)
+        return None
+
+    @property
+    def blueprint(self) -> str | None:
+        """The name of the (innermost) blueprint that handles the request."""
+        endpoint = self.endpoint
+        if endpoint is not None and "." in endpoint:
+            return endpoint.rpartition(".")[0]
+        return None
+
+    @property
+    def blueprints(self) -> list[str]:
+        """The names of the blueprints that handle the request, innermost
+        first: ``["parent.child", "parent"]``."""
+        name = self.blueprint
+        if name is None:
+            return []
+        names = [name]
+        while "." in name:
+            name = name.rpartition(".")[0]
+            names.append(name)
+        return names
+
+    def on_json_loading_failed(self, e: ValueError | None) -> t.Any:
+        """Called when the body is not valid JSON: a ``400 Bad Request`` that
+        says what was wrong with it (or that the content type was not JSON)."""
+        if e is None:
+            raise BadRequest(
+                "The request body was not sent as JSON: expected the"
+                f" 'application/json' content type, got {self.mimetype!r}."
+            )
+        raise BadRequest(f"The request body is not valid JSON: {e}")
+
+
+class Response(ResponseBase):
+    """The response class; views may return one directly.
+
+    Its default mimetype is ``text/html``, and its ``max_cookie_size`` comes
+    from the app's ``MAX_COOKIE_SIZE``.
+    """
+
+    default_mimetype: str | None = "text/html"
+    autocorrect_location_header = False
+
+    @property
+    def max_cookie_size(self) -> int:  # type: ignore[override]
+        """The cookie size above which Werkzeug warns, from ``MAX_COOKIE_SIZE``."""
+        value = _config_value("MAX_COOKIE_SIZE")
+        if value is None:
+            return super().max_cookie_size
+        return int(value)
