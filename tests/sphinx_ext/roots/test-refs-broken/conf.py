@@ -1,0 +1,3 @@
+project = "refs-broken"
+extensions = ["myst_parser", "jigger_sphinx.references"]
+exclude_patterns = ["_build"]

@@ -1,0 +1,3 @@
+project = "refs-duplicate"
+extensions = ["jigger_sphinx.references"]
+exclude_patterns = ["_build"]
