@@ -32,6 +32,8 @@ from .scaffold import (
 if t.TYPE_CHECKING:  # pragma: no cover
     from werkzeug.wrappers import Response as BaseResponse
 
+    from .blueprints import Blueprint
+
 
 T_shell_context_processor = t.TypeVar(
     "T_shell_context_processor", bound=ft.ShellContextProcessorCallable
@@ -150,7 +152,7 @@ class App(Scaffold):
         self.teardown_appcontext_funcs: list[ft.TeardownCallable] = []
         self.shell_context_processors: list[ft.ShellContextProcessorCallable] = []
         #: Registered blueprints by name.
-        self.blueprints: dict[str, t.Any] = {}
+        self.blueprints: dict[str, Blueprint] = {}
         #: A place for extensions to keep their state, by extension name.
         self.extensions: dict[str, t.Any] = {}
         #: The :class:`~werkzeug.routing.Map` of all URL rules.
@@ -339,6 +341,19 @@ class App(Scaffold):
                 elif issubclass(ann, App) and isinstance(self, ann):
                     plan.append((name, False))
         return tuple(plan)
+
+    @setupmethod
+    def register_blueprint(self, blueprint: Blueprint, **options: t.Any) -> None:
+        """Register ``blueprint``'s views, hooks and handlers on the app.
+
+        :param options: ``url_prefix``, ``subdomain``, ``url_defaults``, and
+            ``name`` to register the same blueprint again under another name.
+        """
+        blueprint.register(self, options)
+
+    def iter_blueprints(self) -> t.ValuesView[Blueprint]:
+        """The registered blueprints, in registration order."""
+        return self.blueprints.values()
 
     @setupmethod
     def teardown_appcontext(self, f: T_teardown) -> T_teardown:
