@@ -25,6 +25,7 @@ import linecache
 import os
 import pickle
 import signal
+import struct
 import sys
 import textwrap
 import threading
@@ -152,9 +153,11 @@ class Document:
     """The state of one document's run: namespace, capture limits."""
 
     def __init__(
-        self, payload: dict[str, Any], send: Callable[[tuple[Any, ...]], None]
+        self,
+        payload: dict[str, Any],
+        send: Callable[[tuple[Any, ...]], None],
+        progress_fd: int | None = None,
     ):
-        self.path_default = "<example>"
         self.setup: str = payload["setup"]
         self.app_name: str = payload["app_name"]
         self.base_flags: int = payload["flags"]
@@ -162,9 +165,17 @@ class Document:
         self.cwd: str = payload["cwd"]
         self.examples: list[ExampleTuple] = payload["examples"]
         self.send = send
+        self.progress_fd = progress_fd
+        self.index = -1
         self.module = types.ModuleType("__main__")
         self.globs: dict[str, Any] = self.module.__dict__
         self.globs["__builtins__"] = builtins
+
+    def progress(self, lineno: int) -> None:
+        """Note which example and line runs now, where the parent can read it
+        after a timeout or a crash (one pwrite; no message round trip)."""
+        if self.progress_fd is not None:
+            os.pwrite(self.progress_fd, struct.pack("<qq", self.index, lineno), 0)
 
     # -- running code -------------------------------------------------------
 
@@ -237,6 +248,8 @@ class Document:
             sflags = stmt.flags(flags)
             if sflags & _SKIP:
                 continue
+            if len(statements) > 1:
+                self.progress(stmt.lineno)
             run = self.execute(stmt.source, path, stmt.lineno, "single")
             if run.flood:
                 result.fail(stmt.lineno, self.flood_summary(), "")
@@ -554,6 +567,8 @@ class Document:
         self.send(("setup", None))
         for i in range(n):
             start = time.perf_counter()
+            self.index = i
+            self.progress(self.examples[i][3])
             try:
                 status, lineno, summary, detail = self.run_example(self.examples[i])
             except BaseException as exc:  # a bug of ours: report, keep going
@@ -604,6 +619,7 @@ def main() -> None:
         proto_out.flush()
 
     send(("ready", os.getpid()))
+    progress_fd: int | None = None
     while True:
         try:
             message = pickle.load(proto_in)
@@ -613,8 +629,9 @@ def main() -> None:
             return
         if message[0] == "init":
             sys.path[:0] = message[1]["sys_path"]
+            progress_fd = message[1]["progress_fd"]
         elif message[0] == "run":
             try:
-                Document(message[1], send).run()
+                Document(message[1], send, progress_fd).run()
             except KeyboardInterrupt:
                 return

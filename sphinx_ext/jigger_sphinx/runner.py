@@ -21,6 +21,7 @@ import queue
 import shutil
 import signal
 import stat
+import struct
 import subprocess
 import sys
 import tempfile
@@ -32,7 +33,7 @@ from types import TracebackType
 from typing import IO, Any
 
 from .model import Example, Outcome
-from .parse import ParseError, option_flags, parse_pycon
+from .parse import option_flags
 
 __all__ = ["Runner"]
 
@@ -56,7 +57,7 @@ _EOF = ("eof",)
 _TIMEOUT = ("timeout",)
 
 
-def _kill(proc: subprocess.Popen[bytes]) -> None:
+def _kill(proc: subprocess.Popen[bytes], *files: IO[bytes]) -> None:
     """Kill the worker and everything it started (its own session)."""
     if proc.poll() is None:
         try:
@@ -68,10 +69,24 @@ def _kill(proc: subprocess.Popen[bytes]) -> None:
             with contextlib.suppress(ProcessLookupError):
                 proc.kill()
     proc.wait()
-    for stream in (proc.stdin, proc.stdout):
+    for stream in (proc.stdin, proc.stdout, *files):
         if stream is not None:
             with contextlib.suppress(OSError):
                 stream.close()
+
+
+def _read_messages(
+    stream: IO[bytes] | None, messages: queue.SimpleQueue[tuple[Any, ...]]
+) -> None:
+    """Move the worker's messages to the queue until its stdout closes."""
+    assert stream is not None
+    while True:
+        try:
+            message = pickle.load(stream)
+        except Exception:  # EOF, or a broken stream: the worker is gone
+            messages.put(_EOF)
+            return
+        messages.put(message)
 
 
 class _Worker:
@@ -79,33 +94,34 @@ class _Worker:
 
     def __init__(self, sys_path: Sequence[str], env: Mapping[str, str] | None):
         self.stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115
+        # The worker notes (example index, line) here before each example and
+        # pycon statement, so a timeout or a crash can name the line.
+        self.progress: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115
+        pass_fds = (self.progress.fileno(),) if hasattr(os, "pwrite") else ()
         full_env = dict(os.environ)
         if env is not None:
             full_env.update(env)
         self.proc = subprocess.Popen(
             [sys.executable, "-c", _BOOT, _ENGINE_DIR],
             stdin=subprocess.PIPE,
+            pass_fds=pass_fds,
             stdout=subprocess.PIPE,
             stderr=self.stderr,
             env=full_env,
             start_new_session=hasattr(os, "setsid"),
         )
         self.queue: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
-        self.thread = threading.Thread(target=self._read, daemon=True)
+        # The thread holds no reference to self, so an unclosed runner's
+        # worker is still killed when the runner is garbage collected.
+        self.thread = threading.Thread(
+            target=_read_messages, args=(self.proc.stdout, self.queue), daemon=True
+        )
         self.thread.start()
-        self.finalizer = weakref.finalize(self, _kill, self.proc)
-        self.send(("init", {"sys_path": list(sys_path)}))
-
-    def _read(self) -> None:
-        stream = self.proc.stdout
-        assert stream is not None
-        while True:
-            try:
-                message = pickle.load(stream)
-            except Exception:  # EOF, or a broken stream: the worker is gone
-                self.queue.put(_EOF)
-                return
-            self.queue.put(message)
+        self.finalizer = weakref.finalize(
+            self, _kill, self.proc, self.stderr, self.progress
+        )
+        init = {"sys_path": list(sys_path), "progress_fd": next(iter(pass_fds), None)}
+        self.send(("init", init))
 
     def send(self, message: tuple[Any, ...]) -> bool:
         """Send a message; ``False`` if the worker is gone."""
@@ -126,6 +142,14 @@ class _Worker:
             return self.queue.get(timeout=remaining)
         except queue.Empty:
             return _TIMEOUT
+
+    def position(self, index: int) -> int | None:
+        """The line the worker noted last, if it was in example ``index``."""
+        with contextlib.suppress(OSError, struct.error):
+            at, line = struct.unpack("<qq", os.pread(self.progress.fileno(), 16, 0))
+            if at == index:
+                return int(line)
+        return None
 
     def stderr_size(self) -> int:
         return os.fstat(self.stderr.fileno()).st_size
@@ -156,7 +180,6 @@ class _Worker:
         """Kill the worker; returns its exit status."""
         self.finalizer()
         self.thread.join(timeout=5)
-        self.stderr.close()
         return self.proc.returncode
 
 
@@ -185,11 +208,9 @@ def _exit_summary(returncode: int) -> str:
     return f"the worker process exited with code {returncode}"
 
 
-def _stack_lines(dump: str, path: str) -> tuple[str, int | None]:
-    """Keep the frames of a faulthandler dump that are not the engine's;
-    returns them and the outermost line in ``path``."""
+def _stack_lines(dump: str) -> str:
+    """The frames of a faulthandler dump that are not the engine's."""
     kept: list[str] = []
-    outer: int | None = None
     for line in dump.splitlines():
         text = line.strip()
         if not text.startswith("File "):
@@ -197,10 +218,7 @@ def _stack_lines(dump: str, path: str) -> tuple[str, int | None]:
         if _ENGINE_DIR in text or "threading.py" in text or '"<string>"' in text:
             continue
         kept.append("  " + text)
-        if text.startswith(f'File "{path}", line ') and text.endswith("<module>"):
-            with contextlib.suppress(ValueError):
-                outer = int(text.split(", line ", 1)[1].split()[0])
-    return "\n".join(kept), outer
+    return "\n".join(kept)
 
 
 def _without_engine_frames(text: str) -> str:
@@ -213,18 +231,6 @@ def _without_engine_frames(text: str) -> str:
             and (_ENGINE_DIR in line or '"<string>"' in line)
         )
     )
-
-
-def _statement_line(example: Example, line: int | None) -> int:
-    """The ``>>>`` line of the pycon statement holding ``line``."""
-    if line is None or example.kind != "pycon":
-        return example.lineno
-    try:
-        stmts = parse_pycon(example.source, lineno=example.lineno)
-    except ParseError:
-        return example.lineno
-    starts = [s.lineno for s in stmts if s.lineno <= line]
-    return max(starts) if starts else example.lineno
 
 
 class Runner:
@@ -460,14 +466,15 @@ class Runner:
     ) -> None:
         index = max(current, 0)
         example = examples[index]
-        stack, line = _stack_lines(worker.dump_stack(offset), example.path)
+        line = worker.position(index) if current >= 0 else None
+        stack = _stack_lines(worker.dump_stack(offset))
         self._replace_worker()
         limit = f"{self.timeout:g}s"
         what = "the document's setup code" if current < 0 else "the example"
         detail = f"{what} ran longer than {limit} and was stopped"
         if stack:
             detail += "; where it was:\n" + stack
-        lineno = _statement_line(example, line) if current >= 0 else example.lineno
+        lineno = line or example.lineno
         summary = f"timed out after {limit}"
         if current < 0:
             summary = f"setup code timed out after {limit}"
@@ -491,6 +498,7 @@ class Runner:
         example = examples[index]
         with contextlib.suppress(subprocess.TimeoutExpired):
             worker.proc.wait(timeout=2)
+        line = worker.position(index) if current >= 0 else None
         returncode = worker.proc.poll()
         output = worker.stderr_since(offset)
         self._replace_worker()
@@ -501,8 +509,7 @@ class Runner:
         )
         if current < 0:
             summary = f"setup code: {summary}"
-        _, line = _stack_lines(output, example.path)
-        lineno = _statement_line(example, line) if current >= 0 else example.lineno
+        lineno = line or example.lineno
         detail = _without_engine_frames(output).strip()
         detail = detail or "(the worker wrote nothing to stderr)"
         outcomes[index] = Outcome("failed", lineno, summary, detail)

@@ -1,0 +1,609 @@
+"""Running documents' examples in the worker subprocess."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from jigger_sphinx.model import Example, ExampleKind, Outcome
+from jigger_sphinx.runner import Runner
+
+DOC = "docs/guide.rst"
+
+
+def ex(kind: ExampleKind, source: str, lineno: int = 10, **kw: object) -> Example:
+    return Example(kind, source, DOC, lineno, **kw)  # type: ignore[arg-type]
+
+
+def pycon(source: str, lineno: int = 10, **kw: object) -> Example:
+    return ex("pycon", source, lineno, **kw)
+
+
+@pytest.fixture(scope="module")
+def runner() -> Iterator[Runner]:
+    with Runner(timeout=5) as r:
+        yield r
+
+
+def run1(runner: Runner, example: Example, **kw: object) -> Outcome:
+    (outcome,) = runner.run_document([example], **kw)  # type: ignore[arg-type]
+    return outcome
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+# -- pycon ---------------------------------------------------------------------
+
+
+def test_passing_transcript(runner: Runner) -> None:
+    source = ">>> x = [1, 2]\n>>> for i in x:\n...     print(i)\n1\n2\n>>> len(x)\n2\n"
+    outcome = run1(runner, pycon(source, lineno=12))
+    assert (outcome.status, outcome.lineno, outcome.summary) == ("passed", 12, "")
+    assert outcome.duration >= 0
+
+
+def test_failing_statement_reports_its_own_line_and_a_diff(runner: Runner) -> None:
+    source = ">>> x = 3\n>>> x\n3\n>>> x + 1\n3\n"
+    outcome = run1(runner, pycon(source, lineno=20))
+    assert outcome.status == "failed"
+    assert outcome.lineno == 23
+    assert outcome.summary == "expected '3', got '4'"
+    assert "--- expected\n+++ got\n" in outcome.detail
+    assert "\n-3\n+4" in outcome.detail
+
+
+def test_every_failure_in_a_block_is_named(runner: Runner) -> None:
+    source = ">>> 1\n2\n>>> undefined_name\n>>> 5\n5\n"
+    outcome = run1(runner, pycon(source, lineno=1))
+    assert outcome.lineno == 1
+    assert (
+        outcome.summary == "expected '2', got '1' (and 1 more failures in this block)"
+    )
+    assert "line 3: NameError: name 'undefined_name' is not defined" in outcome.detail
+
+
+def test_unexpected_exception_traceback_points_at_the_document(runner: Runner) -> None:
+    source = ">>> def f():\n...     return 1 / 0\n>>> f()\n"
+    outcome = run1(runner, pycon(source, lineno=30))
+    assert (outcome.status, outcome.lineno) == ("failed", 32)
+    assert outcome.summary == "ZeroDivisionError: division by zero"
+    assert f'File "{DOC}", line 32, in <module>\n    f()' in outcome.detail
+    assert f'File "{DOC}", line 31, in f\n    return 1 / 0' in outcome.detail
+    assert "_worker.py" not in outcome.detail
+
+
+def test_syntax_error_names_the_line(runner: Runner) -> None:
+    outcome = run1(runner, pycon(">>> 1\n1\n>>> def (:\n", lineno=5))
+    assert (outcome.status, outcome.lineno) == ("failed", 7)
+    assert outcome.summary.startswith("SyntaxError: ")
+    assert f'File "{DOC}", line 7' in outcome.detail
+
+
+def test_blankline_and_prose_after_output(runner: Runner) -> None:
+    source = ">>> print('a\\n\\nb')\na\n<BLANKLINE>\nb\n\nProse.\n"
+    assert run1(runner, pycon(source)).status == "passed"
+
+
+@pytest.mark.parametrize(
+    ("source", "options"),
+    [
+        (">>> print(list(range(20)))\n[0, 1, ..., 19]\n", (("ELLIPSIS", True),)),
+        (">>> print('a  b\\nc')\na b c\n", (("NORMALIZE_WHITESPACE", True),)),
+        (
+            ">>> raise ValueError('got 4')\nTraceback (most recent call last):\n"
+            "builtins.ValueError: other detail\n",
+            (("IGNORE_EXCEPTION_DETAIL", True),),
+        ),
+        (">>> 1\n<BLANKLINE>\n", (("SKIP", True),)),
+    ],
+)
+def test_flags_per_block_and_by_default(
+    runner: Runner, source: str, options: tuple[tuple[str, bool], ...]
+) -> None:
+    assert run1(runner, pycon(source)).status == "failed" or options[0][0] == "SKIP"
+    assert run1(runner, pycon(source, options=options)).status in ("passed", "skipped")
+    by_default = run1(runner, pycon(source), default_options=options)
+    assert by_default.status in ("passed", "skipped")
+
+
+def test_inline_directive_and_turning_a_default_off(runner: Runner) -> None:
+    inline = pycon(">>> print('abcdef')  # doctest: +ELLIPSIS\na...f\n")
+    assert run1(runner, inline).status == "passed"
+    off = pycon(">>> print('abcdef')\na...f\n", options=(("ELLIPSIS", False),))
+    assert run1(runner, off, default_options=[("ELLIPSIS", True)]).status == "failed"
+    skipped_stmt = pycon(">>> 1/0  # doctest: +SKIP\n>>> 2\n2\n")
+    assert run1(runner, skipped_stmt).status == "passed"
+
+
+def test_unknown_option_names(runner: Runner) -> None:
+    outcome = run1(runner, pycon(">>> 1\n1\n", options=(("ELIPSIS", True),)))
+    assert (outcome.status, outcome.summary) == (
+        "failed",
+        "unknown doctest option 'ELIPSIS'",
+    )
+    with pytest.raises(ValueError, match="unknown doctest option 'FOO'"):
+        runner.run_document([pycon(">>> 1\n1\n")], default_options=[("FOO", True)])
+
+
+def test_expected_exceptions(runner: Runner) -> None:
+    tb = "Traceback (most recent call last):\n  ...\n"
+    good = pycon(">>> {}['k']\n" + tb + "KeyError: 'k'\n")
+    wrong = pycon(">>> {}['k']\n" + tb + "KeyError: 'other'\n", lineno=40)
+    missing = pycon(">>> 1\n" + tb + "KeyError: 'k'\n")
+    outcomes = runner.run_document([good, wrong, missing])
+    assert [o.status for o in outcomes] == ["passed", "failed", "failed"]
+    assert outcomes[1].summary == "expected KeyError: 'other', got KeyError: 'k'"
+    assert outcomes[1].lineno == 40
+    assert outcomes[2].summary == (
+        "expected KeyError: 'k', but no exception was raised"
+    )
+
+
+def test_pycon_parse_error_is_a_failure_at_its_line(runner: Runner) -> None:
+    outcome = run1(runner, pycon(">>> 1\n1\n>>>2\n", lineno=50))
+    assert (outcome.status, outcome.lineno) == ("failed", 52)
+    assert outcome.summary.startswith("pycon example: ")
+
+
+# -- code blocks and setup --------------------------------------------------
+
+
+def test_code_with_expected_output(runner: Runner) -> None:
+    good = ex("code", "for i in range(3):\n    print(i)\n", want="0\n1\n2\n")
+    bad = ex("code", "print('hello')\n", lineno=60, want="goodbye\n")
+    no_want = ex("code", "print('anything')\n")
+    outcomes = runner.run_document([good, bad, no_want])
+    assert [o.status for o in outcomes] == ["passed", "failed", "passed"]
+    assert (outcomes[1].lineno, outcomes[1].summary) == (
+        60,
+        "expected 'goodbye', got 'hello'",
+    )
+    assert "-goodbye\n+hello" in outcomes[1].detail
+
+
+def test_code_want_with_traceback_and_flags(runner: Runner) -> None:
+    want = "start\nTraceback (most recent call last):\n  ...\nValueError: no\n"
+    good = ex("code", "print('start')\nraise ValueError('no')\n", want=want)
+    ellipsis = ex(
+        "code", "print('a long line')\n", want="a ...\n", options=(("ELLIPSIS", True),)
+    )
+    outcomes = runner.run_document([good, ellipsis])
+    assert [o.status for o in outcomes] == ["passed", "passed"]
+
+
+def test_code_exception_names_the_block_line(runner: Runner) -> None:
+    outcome = run1(runner, ex("code", "a = 1\nb = a + c\n", lineno=70))
+    assert (outcome.status, outcome.lineno) == ("failed", 70)
+    assert outcome.summary == "NameError: name 'c' is not defined"
+    assert f'File "{DOC}", line 71, in <module>\n    b = a + c' in outcome.detail
+
+
+def test_setup_examples_and_setup_code(runner: Runner) -> None:
+    examples = [
+        ex("setup", "import math\nfactor = 2\n"),
+        ex("setup", "print('ignored output')\nraise RuntimeError('boom')\n", 20),
+        pycon(">>> factor * math.pi > 6 and from_setup\nTrue\n", 30),
+    ]
+    outcomes = runner.run_document(examples, setup="from_setup = True")
+    assert [o.status for o in outcomes] == ["passed", "failed", "passed"]
+    assert outcomes[1].summary == "RuntimeError: boom"
+
+
+def test_failing_setup_code(runner: Runner) -> None:
+    outcomes = runner.run_document(
+        [pycon(">>> 1\n1\n", 5), pycon(">>> 2\n2\n", 9)], setup="import no_such_mod_x"
+    )
+    assert [o.status for o in outcomes] == ["failed", "not-run"]
+    assert outcomes[0].summary == (
+        "setup code failed: ModuleNotFoundError: No module named 'no_such_mod_x'"
+    )
+    assert outcomes[1].summary == "not run: the document's setup code failed"
+
+
+# -- skip, skip-if, xfail ---------------------------------------------------
+
+
+def test_skip_skip_if_and_xfail(runner: Runner) -> None:
+    examples = [
+        pycon(">>> flag = True\n"),
+        pycon(">>> 1/0\n", skip="needs a network"),
+        pycon(">>> 1/0\n", skip_if="flag"),
+        pycon(">>> ran = True\n", skip_if="not flag"),
+        pycon(">>> ran\nTrue\n"),
+        pycon(">>> 1\n2\n", xfail="known bug"),
+        pycon(">>> 1\n1\n", xfail="fixed since"),
+        pycon(">>> 1\n1\n", skip_if="undefined_thing"),
+    ]
+    outcomes = runner.run_document(examples)
+    assert [o.status for o in outcomes] == [
+        "passed",
+        "skipped",
+        "skipped",
+        "passed",
+        "passed",
+        "xfailed",
+        "xpassed",
+        "failed",
+    ]
+    assert outcomes[1].summary == "needs a network"
+    assert outcomes[2].summary == "skip-if 'flag' is true"
+    assert outcomes[5].summary == "expected '2', got '1'"
+    assert outcomes[6].summary == "expected to fail (fixed since), but passed"
+    assert outcomes[6].is_failure
+    assert outcomes[7].summary == (
+        "skip-if expression 'undefined_thing' raised "
+        "NameError: name 'undefined_thing' is not defined"
+    )
+
+
+# -- what the reader's code must not do to the build -------------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "summary"),
+    [
+        ("import sys; sys.exit(3)", "SystemExit with exit code 3"),
+        ("import sys; sys.exit()", "SystemExit with exit code 0"),
+        ("raise SystemExit('bye')", "SystemExit with message 'bye'"),
+        ("raise KeyboardInterrupt", "KeyboardInterrupt raised"),
+        ("raise GeneratorExit", "GeneratorExit raised"),
+    ],
+)
+def test_base_exceptions_are_failures(runner: Runner, code: str, summary: str) -> None:
+    pid = runner.worker_pid
+    outcomes = runner.run_document([pycon(f">>> {code}\n"), pycon(">>> 1\n1\n")])
+    assert [(o.status, o.summary) for o in outcomes] == [
+        ("failed", summary),
+        ("passed", ""),
+    ]
+    if pid is not None:
+        assert runner.worker_pid == pid
+
+
+def test_expected_system_exit_passes(runner: Runner) -> None:
+    source = (
+        ">>> import sys; sys.exit(3)\nTraceback (most recent call last):\n"
+        "SystemExit: 3\n"
+    )
+    assert run1(runner, pycon(source)).status == "passed"
+
+
+def test_worker_death_is_a_failure_naming_the_exit_code() -> None:
+    with Runner(timeout=5) as runner:
+        runner.start()
+        first_pid = runner.worker_pid
+        examples = [
+            pycon(">>> 1\n1\n", 3),
+            pycon(">>> import os\n>>> os._exit(7)\n", 5),
+            pycon(">>> 2\n2\n", 9),
+        ]
+        outcomes = runner.run_document(examples)
+        assert [o.status for o in outcomes] == ["passed", "failed", "not-run"]
+        assert outcomes[1].lineno == 6
+        assert outcomes[1].summary == "the worker process exited with code 7"
+        assert outcomes[2].summary == (
+            "not run: the worker process died during an earlier example (line 6)"
+        )
+        assert first_pid is not None
+        assert not alive(first_pid)
+        # A new worker serves the next document.
+        assert run1(runner, pycon(">>> 3\n3\n")).status == "passed"
+        assert runner.worker_pid not in (None, first_pid)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_segfault_names_the_signal(runner: Runner) -> None:
+    source = ">>> import ctypes\n>>> ctypes.string_at(0)\n"
+    outcome = run1(runner, pycon(source, lineno=80))
+    assert outcome.status == "failed"
+    assert outcome.summary == (
+        "the worker process was killed by SIGSEGV (exit code -11)"
+    )
+    assert outcome.lineno == 81
+    assert f'File "{DOC}", line 81 in <module>' in outcome.detail
+
+
+def test_timeout_stops_the_example_and_the_rest_is_not_run() -> None:
+    with Runner(timeout=1) as runner:
+        runner.start()
+        first_pid = runner.worker_pid
+        examples = [
+            pycon(">>> 1\n1\n", 3),
+            pycon(">>> x = 0\n>>> while True:\n...     x += 1\n", 5),
+            pycon(">>> 2\n2\n", 9),
+        ]
+        start = time.monotonic()
+        outcomes = runner.run_document(examples)
+        elapsed = time.monotonic() - start
+        assert elapsed < 4
+        assert [o.status for o in outcomes] == ["passed", "failed", "not-run"]
+        assert (outcomes[1].lineno, outcomes[1].summary) == (6, "timed out after 1s")
+        # Where the loop was when it was stopped (faulthandler's dump).
+        assert re.search(f'File "{DOC}", line [67] in <module>', outcomes[1].detail)
+        assert outcomes[2].summary == (
+            "not run: an earlier example in this document timed out (line 6)"
+        )
+        # The stuck worker is gone and replaced.
+        assert first_pid is not None
+        assert not alive(first_pid)
+        assert run1(runner, pycon(">>> 3\n3\n")).status == "passed"
+        assert runner.worker_pid not in (None, first_pid)
+
+
+def test_timeout_in_setup_code() -> None:
+    with Runner(timeout=0.5) as runner:
+        outcomes = runner.run_document(
+            [pycon(">>> 1\n1\n", 3), pycon(">>> 2\n2\n", 5)],
+            setup="import time\nwhile True: time.sleep(0.01)",
+        )
+    assert [(o.status, o.summary) for o in outcomes] == [
+        ("failed", "setup code timed out after 0.5s"),
+        ("not-run", "not run: an earlier example in this document timed out (line 3)"),
+    ]
+
+
+def test_output_flood_is_capped() -> None:
+    with Runner(timeout=5, max_output=1000) as runner:
+        outcomes = runner.run_document(
+            [
+                pycon(">>> while True:\n...     print('spam' * 100)\n", 3),
+                ex("code", "import sys\nsys.stderr.write('e' * 2000)\n", 7),
+                pycon(">>> 'x' * 5000\n", 11),
+                pycon(">>> print('still fine')\nstill fine\n", 13),
+            ]
+        )
+    assert [o.status for o in outcomes] == ["failed", "failed", "failed", "passed"]
+    assert {o.summary for o in outcomes[:3]} == {
+        "output flood: more than 1000 characters written"
+    }
+
+
+# -- http ------------------------------------------------------------------------
+
+APP = """\
+import json
+
+def app(environ, start_response):
+    path = environ["PATH_INFO"]
+    if path == "/hello":
+        body = ("Hello " + environ.get("QUERY_STRING", "")).encode()
+        start_response("200 OK", [("Content-Type", "text/plain"), ("X-Id", "7")])
+        return [body]
+    if path == "/json":
+        size = int(environ.get("CONTENT_LENGTH") or 0)
+        got = json.loads(environ["wsgi.input"].read(size) or b"null")
+        body = json.dumps({"got": got, "host": environ["HTTP_HOST"]}).encode()
+        start_response("201 Created", [("Content-Type", "application/json")])
+        return [body]
+    if path == "/crash":
+        raise RuntimeError("the app broke")
+    start_response("404 Not Found", [("Content-Type", "text/plain")])
+    return [b"nope"]
+"""
+
+
+def http(source: str, lineno: int = 50) -> Example:
+    return ex("http", source, lineno)
+
+
+def test_http_examples_against_an_app_defined_earlier(runner: Runner) -> None:
+    examples = [
+        ex("code", APP, 1),
+        http(
+            "GET /hello?name=x HTTP/1.1\n\nHTTP/1.1 200 OK\nX-Id: 7\n\nHello name=x\n"
+        ),
+        http(
+            "POST /json HTTP/1.1\nHost: api.test\nContent-Type: application/json\n\n"
+            '{"a": [1, 2]}\n\nHTTP/1.1 201 CREATED\n'
+            "Content-Type: application/...\n\n"
+            '{"host": "api.test",\n "got": {"a": [1, 2]}}\n'
+        ),
+        http("GET /hello\n\nHTTP/1.1 200\n\nHel...\n"),
+        http("GET /missing HTTP/1.1\n\nHTTP/1.1 404 NOT FOUND\n"),
+    ]
+    outcomes = runner.run_document(examples)
+    assert [(o.status, o.summary) for o in outcomes] == [("passed", "")] * 5
+
+
+def test_http_mismatches_name_the_first_difference(runner: Runner) -> None:
+    examples = [
+        ex("code", APP, 1),
+        http("GET /missing\n\nHTTP/1.1 200 OK\n", 10),
+        http("GET /hello\n\nHTTP/1.1 200 OK\nX-Id: 8\n", 20),
+        http("GET /hello\n\nHTTP/1.1 200 OK\nX-Other: 1\n", 30),
+        http("GET /hello?a\n\nHTTP/1.1 200 OK\n\nHello b\n", 40),
+        http('POST /json\n\n{"a": 1}\n\nHTTP/1.1 201\n\n{"got": {"a": 2}}\n', 50),
+        http("GET /crash\n\nHTTP/1.1 200 OK\n", 60),
+        http("GET /hello\nHTTP/1.1 200 OK\n  bad header\n", 70),
+    ]
+    outcomes = runner.run_document(examples)
+    assert [o.status for o in outcomes] == ["passed"] + ["failed"] * 7
+    assert [o.summary for o in outcomes[1:]] == [
+        "expected status 200 OK, got 404 Not Found",
+        "header X-Id: expected '8', got '7'",
+        "header X-Other: expected '1', got no such header",
+        "body: expected 'Hello b', got 'Hello a'",
+        'body: expected JSON \'{"got": {"a": 2}}\', got \'{"got": {"a": 1}, '
+        '"host": "localhost"}\'',
+        "RuntimeError: the app broke",
+        "http example: response header line must look like 'Name: value', "
+        "got '  bad header'",
+    ]
+    assert [o.lineno for o in outcomes[1:]] == [10, 20, 30, 40, 50, 60, 72]
+    assert "HTTP/1.1 404 Not Found\nContent-Type: text/plain" in outcomes[1].detail
+    assert "-Hello b\n+Hello a" in outcomes[4].detail
+
+
+def test_http_without_an_app(runner: Runner) -> None:
+    outcomes = runner.run_document(
+        [http("GET /\n\nHTTP/1.1 200 OK\n"), http("GET /\n\nHTTP/1.1 200 OK\n")],
+        app_name="api",
+    )
+    assert outcomes[0].summary == (
+        "http example: no WSGI app named 'api' in this document's namespace; "
+        "define one in an earlier example or set jigger_app_name"
+    )
+    not_callable = runner.run_document(
+        [ex("code", "app = 3\n"), http("GET /\n\nHTTP/1.1 200 OK\n")]
+    )
+    assert not_callable[1].summary == (
+        "http example: 'app' in this document's namespace is not a WSGI app "
+        "(it is a int)"
+    )
+
+
+# -- namespaces, working directory, worker reuse ------------------------------
+
+
+def test_state_is_shared_within_a_document_only(runner: Runner) -> None:
+    first = runner.run_document(
+        [pycon(">>> secret = 41\n"), pycon(">>> secret + 1\n42\n")]
+    )
+    assert [o.status for o in first] == ["passed", "passed"]
+    second = run1(runner, pycon(">>> secret\n"))
+    assert second.summary == "NameError: name 'secret' is not defined"
+
+
+def test_namespace_is_a_main_module(runner: Runner) -> None:
+    source = (
+        ">>> __name__\n'__main__'\n"
+        ">>> from dataclasses import dataclass\n"
+        ">>> @dataclass\n... class Point:\n...     x: int\n"
+        ">>> import pickle\n>>> pickle.loads(pickle.dumps(Point(1)))\nPoint(x=1)\n"
+    )
+    assert run1(runner, pycon(source)).status == "passed"
+
+
+def test_future_import_carries_over_within_the_document(runner: Runner) -> None:
+    source = (
+        ">>> from __future__ import annotations\n"
+        ">>> def f(x: undefined_type) -> None: pass\n"
+        ">>> f.__annotations__['x']\n'undefined_type'\n"
+    )
+    assert run1(runner, pycon(source)).status == "passed"
+    # ... and not into the next document.
+    plain = run1(runner, pycon(">>> def f(x: undefined_type) -> None: pass\n"))
+    assert plain.summary == "NameError: name 'undefined_type' is not defined"
+
+
+def test_examples_run_in_a_temporary_directory_that_is_removed(
+    runner: Runner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    here = os.getcwd()
+    source = (
+        ">>> import os\n>>> where = os.getcwd()\n"
+        ">>> with open('written.txt', 'w') as f: _ = f.write('x')\n"
+        ">>> os.mkdir('sub'); os.chmod('sub', 0)\n"
+    )
+    first, second = runner.run_document(
+        [pycon(source), pycon(">>> print(where)\nnowhere\n")]
+    )
+    assert (first.status, second.status) == ("passed", "failed")
+    (where,) = [
+        line[1:]
+        for line in second.detail.splitlines()
+        if line.startswith("+") and not line.startswith("+++")
+    ]
+    assert where.startswith(str(tmp_path / "jigger-example-"))
+    assert not os.path.exists(where)
+    assert list(tmp_path.iterdir()) == []
+    assert not os.path.exists(os.path.join(here, "written.txt"))
+    assert os.getcwd() == here
+
+
+def test_worker_is_reused_across_documents(runner: Runner) -> None:
+    run1(runner, pycon(">>> 1\n1\n"))
+    pid = runner.worker_pid
+    assert pid is not None
+    source = f">>> import os\n>>> os.getpid() == {pid}\nTrue\n"
+    assert run1(runner, pycon(source)).status == "passed"
+    assert run1(runner, pycon(source)).status == "passed"
+    assert runner.worker_pid == pid
+
+
+def test_sys_path_and_env_reach_the_worker_only(tmp_path: Path) -> None:
+    (tmp_path / "docmod_xyz.py").write_text("VALUE = 5\n")
+    before = list(sys.path)
+    with Runner(sys_path=[str(tmp_path)], env={"JIGGER_TEST_VAR": "on"}) as runner:
+        outcome = run1(
+            runner,
+            pycon(
+                ">>> import docmod_xyz, os\n>>> docmod_xyz.VALUE\n5\n"
+                ">>> os.environ['JIGGER_TEST_VAR']\n'on'\n"
+            ),
+        )
+    assert outcome.status == "passed", outcome
+    assert sys.path == before
+    assert "JIGGER_TEST_VAR" not in os.environ
+
+
+def test_env_and_sys_path_changes_do_not_leak_between_documents(
+    runner: Runner,
+) -> None:
+    run1(
+        runner,
+        pycon(
+            ">>> import os, sys\n>>> os.environ['LEAK'] = '1'\n"
+            ">>> sys.path.insert(0, '/leak')\n"
+        ),
+    )
+    outcome = run1(
+        runner,
+        pycon(
+            ">>> import os, sys\n>>> 'LEAK' in os.environ, '/leak' in sys.path\n"
+            "(False, False)\n"
+        ),
+    )
+    assert outcome.status == "passed"
+
+
+def test_stderr_is_captured_and_shown_with_a_failure(runner: Runner) -> None:
+    source = ">>> import sys\n>>> print('warn', file=sys.stderr); 1\n2\n"
+    outcome = run1(runner, pycon(source))
+    assert outcome.summary == "expected '2', got '1'"
+    assert "captured stderr:\nwarn" in outcome.detail
+
+
+def test_no_examples_starts_no_worker() -> None:
+    runner = Runner()
+    assert runner.run_document([]) == []
+    assert runner.worker_pid is None
+
+
+def test_close_leaves_no_process_and_runner_can_restart() -> None:
+    runner = Runner()
+    with runner:
+        run1(runner, pycon(">>> 1\n1\n"))
+        pid = runner.worker_pid
+        assert pid is not None
+        assert alive(pid)
+    assert runner.worker_pid is None
+    assert not alive(pid)
+    assert run1(runner, pycon(">>> 1\n1\n")).status == "passed"
+    second = runner.worker_pid
+    runner.restart()
+    assert runner.worker_pid not in (None, second)
+    runner.close()
+    assert second is not None
+    assert not alive(second)
+
+
+def test_bad_runner_arguments() -> None:
+    with pytest.raises(ValueError, match="timeout must be a positive number"):
+        Runner(timeout=0)
+    with pytest.raises(ValueError, match="max_output must be at least 1"):
+        Runner(max_output=0)
