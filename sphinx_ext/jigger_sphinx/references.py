@@ -199,7 +199,7 @@ class ReferencesDomain(Domain):
         return []
 
 
-# -- reading: what each document defines and uses ---------------------------
+# -- reading: what each document defines and uses ------------------------------
 
 _ROLE_TEXT = re.compile(r":(?P<role>[\w.+:-]+):`(?P<body>.*)`\Z", re.DOTALL)
 
@@ -582,7 +582,7 @@ def reference_counts(env: BuildEnvironment) -> tuple[int, int]:
     return (checked, broken)
 
 
-# -- Sphinx's own duplicate-label warning ---------------------------------------
+# -- Sphinx's own duplicate-label warning --------------------------------------
 
 
 class _SphinxDuplicateLabelFilter(logging.Filter):
