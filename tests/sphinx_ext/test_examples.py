@@ -1,0 +1,235 @@
+"""Examples run during the ordinary Sphinx build: faults, caching, incremental."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sphinx.testing.util import SphinxTestApp
+from sphinx.util.console import strip_escape_sequences
+
+from jigger_sphinx.domain import example_counts, get_domain
+
+Warnings = Callable[[str, Path], list[tuple[str, str]]]
+
+
+def _status(app: SphinxTestApp) -> str:
+    return strip_escape_sequences(app.status.getvalue())
+
+
+def _summary(app: SphinxTestApp) -> str:
+    lines = [
+        line for line in _status(app).splitlines() if line.startswith("jigger-sphinx: ")
+    ]
+    assert len(lines) == 1, app.status.getvalue()
+    return lines[0]
+
+
+def _build(
+    make_app: Callable[..., SphinxTestApp],
+    srcdir: Path,
+    builder: str = "html",
+    **kwargs: Any,
+) -> SphinxTestApp:
+    app = make_app(builder, srcdir=srcdir, builddir=srcdir.parent / "_build", **kwargs)
+    app.build()
+    return app
+
+
+def _example_warnings(
+    app: SphinxTestApp, warnings_of: Warnings
+) -> list[tuple[str, str]]:
+    return warnings_of(app.warning.getvalue(), app.srcdir)
+
+
+def test_passing_project_reports_no_warning_and_counts_everything(
+    make_app: Callable[..., SphinxTestApp],
+    copy_root: Callable[[str], Path],
+    warnings_of: Warnings,
+) -> None:
+    app = _build(make_app, copy_root("ex-pass"))
+    assert warnings_of(app.warning.getvalue(), app.srcdir) == []
+    assert _summary(app) == (
+        "jigger-sphinx: 16 examples: 14 passed, 0 failed, 2 skipped "
+        "(16 executed, 0 cached); 0 references checked, 0 broken"
+    )
+    assert app.statuscode == 0
+    assert example_counts(app.env, "rst_markers") == (2, 4)
+    assert example_counts(app.env, "md_http") == (2, 2)
+
+
+def test_each_planted_fault_is_a_warning_at_its_file_and_line(
+    make_app: Callable[..., SphinxTestApp],
+    copy_root: Callable[[str], Path],
+    warnings_of: Warnings,
+) -> None:
+    app = _build(make_app, copy_root("ex-faults"))
+    found = _example_warnings(app, warnings_of)
+    assert found == [
+        ("exception.rst:6", "KeyError: 'missing'"),
+        ("exits.rst:5", "SystemExit with exit code 3"),
+        ("exits.rst:7", "KeyboardInterrupt raised"),
+        ("exits.rst:11", "Escape raised"),
+        ("flood.rst:6", "output flood: more than 10000 characters written"),
+        ("http.md:10", "expected status 404 NOT FOUND, got 200 OK"),
+        ("md_wrong.md:4", "expected \"'abc'\", got \"'ab'\""),
+        ("md_wrong.md:9", "expected '2', got '1'"),
+        ("timeout.rst:5", "timed out after 1s"),
+        (
+            "timeout.rst:8",
+            "not run: an earlier example in this document timed out (line 5)",
+        ),
+        ("wrong.rst:4", "expected '7', got '6'"),
+        ("wrong.rst:16", "expected '7', got '6'"),
+    ]
+    text = strip_escape_sequences(app.warning.getvalue())
+    # the detail follows the warning line: a diff, a traceback
+    assert "wrong.rst:4: WARNING: expected '7', got '6'\n--- expected\n+++ got" in text
+    assert 'exception.rst", line 7' in text
+    # the build went on: the example after the exits still ran and passed
+    exits = get_domain(app.env).results["exits"]
+    assert [o.status for o in exits.outcomes] == ["failed"] * 3 + ["passed"]
+    assert _summary(app).startswith("jigger-sphinx: 16 examples: 4 passed, 12 failed")
+    # failures fail the build without -W (jigger_fail_on_error defaults to True)
+    assert app.statuscode == 1
+
+
+def test_fail_on_error_false_only_warns(
+    make_app: Callable[..., SphinxTestApp], copy_root: Callable[[str], Path]
+) -> None:
+    app = _build(
+        make_app, copy_root("ex-faults"), confoverrides={"jigger_fail_on_error": False}
+    )
+    assert "12 failed" in _summary(app)
+    assert app.statuscode == 0
+
+
+def test_unchanged_rebuild_executes_nothing_and_reports_stored_failures(
+    make_app: Callable[..., SphinxTestApp],
+    copy_root: Callable[[str], Path],
+    warnings_of: Warnings,
+) -> None:
+    srcdir = copy_root("ex-faults")
+    first = _build(make_app, srcdir, "jigger-check")
+    second = _build(make_app, srcdir, "jigger-check")
+    assert "0 added, 0 changed, 0 removed" in _status(second)
+    assert _summary(second) == (
+        "jigger-sphinx: 16 examples: 4 passed, 12 failed, 0 skipped "
+        "(0 executed, 16 cached); 0 references checked, 0 broken"
+    )
+    assert sorted(_example_warnings(second, warnings_of)) == sorted(
+        _example_warnings(first, warnings_of)
+    )
+    assert second.statuscode == 1
+
+
+def _touch_later(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")
+    # Sphinx compares the file's mtime with the time it last read it
+    later = time.time() + 2
+    os.utime(path, (later, later))
+
+
+def test_editing_one_example_reruns_only_its_document(
+    make_app: Callable[..., SphinxTestApp],
+    copy_root: Callable[[str], Path],
+    warnings_of: Warnings,
+) -> None:
+    srcdir = copy_root("ex-faults")
+    _build(make_app, srcdir, "jigger-check")
+    wrong = srcdir / "wrong.rst"
+    _touch_later(wrong, wrong.read_text(encoding="utf-8").replace("7\n\nA", "6\n\nA"))
+    app = _build(make_app, srcdir, "jigger-check")
+    assert "0 added, 1 changed, 0 removed" in _status(app)
+    # wrong.rst has 3 examples, now run again; the other 13 come from the cache
+    assert "(3 executed, 13 cached)" in _summary(app)
+    found = _example_warnings(app, warnings_of)
+    assert ("wrong.rst:4", "expected '7', got '6'") not in found
+    assert ("wrong.rst:16", "expected '7', got '6'") in found
+    assert "11 failed" in _summary(app)
+
+
+def test_prose_edit_reuses_outcomes_when_examples_are_unchanged(
+    make_app: Callable[..., SphinxTestApp], copy_root: Callable[[str], Path]
+) -> None:
+    srcdir = copy_root("ex-pass")
+    _build(make_app, srcdir, "jigger-check")
+    doc = srcdir / "md_output.md"
+    _touch_later(doc, doc.read_text(encoding="utf-8") + "\nA closing remark.\n")
+    app = _build(make_app, srcdir, "jigger-check")
+    assert "0 added, 1 changed, 0 removed" in _status(app)
+    assert "(0 executed, 16 cached)" in _summary(app)
+
+
+def test_changed_watched_code_reruns_the_documents_importing_it(
+    make_app: Callable[..., SphinxTestApp],
+    copy_root: Callable[[str], Path],
+    warnings_of: Warnings,
+) -> None:
+    srcdir = copy_root("ex-incremental")
+    first = _build(make_app, srcdir, "jigger-check")
+    assert "(4 executed, 0 cached)" in _summary(first)
+    assert _example_warnings(first, warnings_of) == []
+
+    module = srcdir / "shapes.py"
+    module.write_text("def area(w, h):\n    return w * h + 1\n", encoding="utf-8")
+    app = _build(make_app, srcdir, "jigger-check")
+    # uses_shapes.rst imports shapes and runs again; plain.rst does not
+    assert "(3 executed, 1 cached)" in _summary(app)
+    assert _example_warnings(app, warnings_of) == [
+        ("uses_shapes.rst:6", "expected '6', got '7'")
+    ]
+
+    # unchanged again: nothing runs, the failure is still reported
+    again = _build(make_app, srcdir, "jigger-check")
+    assert "(0 executed, 4 cached)" in _summary(again)
+    assert _example_warnings(again, warnings_of) == [
+        ("uses_shapes.rst:6", "expected '6', got '7'")
+    ]
+
+
+def test_markers_skip_xfail_and_options(
+    make_app: Callable[..., SphinxTestApp], copy_root: Callable[[str], Path]
+) -> None:
+    app = _build(make_app, copy_root("ex-pass"), "jigger-check")
+    result = get_domain(app.env).results["rst_markers"]
+    assert [(o.status, o.lineno) for o in result.outcomes] == [
+        ("skipped", 6),
+        ("passed", 11),
+        ("xfailed", 16),
+        ("skipped", 21),
+    ]
+    assert result.outcomes[0].summary == "shows an error on purpose"
+
+
+def test_examples_are_not_run_when_disabled(
+    make_app: Callable[..., SphinxTestApp], copy_root: Callable[[str], Path]
+) -> None:
+    started = time.monotonic()
+    app = _build(
+        make_app,
+        copy_root("ex-faults"),
+        "jigger-check",
+        confoverrides={"jigger_run_examples": False},
+    )
+    assert time.monotonic() - started < 1  # the 1s timeout example did not run
+    assert _summary(app).startswith("jigger-sphinx: 16 examples: 0 passed, 0 failed")
+    assert app.statuscode == 0
+
+
+@pytest.mark.parametrize("builder", ["html", "jigger-check"])
+def test_rendered_page_does_not_change_with_markers(
+    make_app: Callable[..., SphinxTestApp],
+    copy_root: Callable[[str], Path],
+    builder: str,
+) -> None:
+    app = _build(make_app, copy_root("ex-pass"), builder)
+    html = app.outdir / "rst_markers.html"
+    if builder == "html":
+        assert "jigger:" not in html.read_text(encoding="utf-8")
+    else:
+        assert not html.exists()
