@@ -352,7 +352,8 @@ def _doc_title(document: nodes.document) -> str:
 
 
 def _domain(env: BuildEnvironment) -> ReferencesDomain:
-    return cast("ReferencesDomain", env.get_domain(DOMAIN_NAME))
+    # KeyError when this extension is not loaded
+    return cast("ReferencesDomain", env.domains[DOMAIN_NAME])
 
 
 def _std(env: BuildEnvironment) -> StandardDomain:
@@ -564,7 +565,7 @@ def reference_counts(env: BuildEnvironment) -> tuple[int, int]:
     With ``jigger_check_references = False`` nothing is checked: ``(0, 0)``.
 
     :param env: the build environment.
-    :raises sphinx.errors.ExtensionError: if this extension is not loaded.
+    :raises KeyError: if this extension is not loaded in the application.
     """
     domain = _domain(env)
     if not env.config.jigger_check_references:

@@ -259,3 +259,28 @@ def test_parallel_build_reports_the_same_as_serial(
     assert sorted(warnings(parallel)) == sorted(warnings(serial))
     assert warnings(serial)
     assert reference_counts(parallel.env) == reference_counts(serial.env)
+
+
+# -- with the whole jigger_sphinx extension ------------------------------------
+
+
+def test_the_summary_line_counts_the_references(
+    make_app: MakeApp, project: Callable[[str], Path]
+) -> None:
+    srcdir = project("refs-full")
+    summary = "3 references checked, 1 broken"
+    first = build(make_app, srcdir)
+    assert warnings(first) == [
+        warning_at(
+            srcdir,
+            "index.rst",
+            16,
+            "reference to undefined label 'strat'; did you mean 'start'?",
+        )
+    ]
+    assert summary in strip_colors(first.status.getvalue())
+    assert first.statuscode == 1  # a broken reference fails the build
+    # nothing changed: still reported, still counted
+    second = build(make_app, srcdir, freshenv=False)
+    assert warnings(second) == warnings(first)
+    assert summary in strip_colors(second.status.getvalue())

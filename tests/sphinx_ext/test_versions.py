@@ -314,3 +314,16 @@ def test_a_release_that_is_not_a_version_is_pointed_out(
         "WARNING: release 'tip of main' is not a version number; versionadded and "
         "changelog entries cannot be compared with it [jigger.version]"
     ) in warnings(app)
+
+
+def test_with_the_whole_extension_the_paragraph_counts_real_examples(
+    make_app: MakeApp, project: Callable[[str], Path]
+) -> None:
+    srcdir = project("refs-full")  # a root of test_references, with examples
+    app = build(make_app, srcdir)
+    index = (app.outdir / "index.html").read_text(encoding="utf-8")
+    assert (
+        '<p class="jigger-checked">Checked against refs-full 1.0: '
+        "1 of 1 example passed.</p>"
+    ) in index
+    assert not [w for w in warnings(app) if "[jigger.version]" in w]

@@ -1,0 +1,4 @@
+project = "refs-full"
+release = "1.0"
+extensions = ["myst_parser", "jigger_sphinx"]
+exclude_patterns = ["_build"]
