@@ -1,0 +1,3 @@
+extensions = ["myst_parser", "sphinx.ext.doctest", "jigger_sphinx"]
+jigger_run_examples = False
+exclude_patterns = ["parts"]
