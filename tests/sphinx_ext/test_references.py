@@ -168,11 +168,12 @@ def test_a_duplicate_label_names_both_places(
 # -- incremental builds -----------------------------------------------------------
 
 
+@pytest.mark.parametrize("parallel", [0, 2])
 def test_renaming_a_label_rechecks_the_unchanged_documents_that_use_it(
-    make_app: MakeApp, project: Callable[[str], Path]
+    make_app: MakeApp, project: Callable[[str], Path], parallel: int
 ) -> None:
     srcdir = project("refs-incremental")
-    first = build(make_app, srcdir)
+    first = build(make_app, srcdir, parallel=parallel)
     assert warnings(first) == []
     assert reference_counts(first.env) == (2, 0)
 
@@ -180,7 +181,7 @@ def test_renaming_a_label_rechecks_the_unchanged_documents_that_use_it(
     text = settings.read_text(encoding="utf-8")
     settings.write_text(text.replace("_configuration:", "_config:"), encoding="utf-8")
 
-    second = build(make_app, srcdir, freshenv=False)
+    second = build(make_app, srcdir, freshenv=False, parallel=parallel)
     assert "1 changed" in strip_colors(second.status.getvalue())  # only settings
     message = "reference to undefined label 'configuration'; did you mean 'config'?"
     assert sorted(warnings(second)) == [
@@ -190,14 +191,14 @@ def test_renaming_a_label_rechecks_the_unchanged_documents_that_use_it(
     assert reference_counts(second.env) == (2, 2)
 
     # nothing changed: the break is still reported and still counted
-    third = build(make_app, srcdir, freshenv=False)
+    third = build(make_app, srcdir, freshenv=False, parallel=parallel)
     assert "0 changed" in strip_colors(third.status.getvalue())
     assert sorted(warnings(third)) == sorted(warnings(second))
     assert reference_counts(third.env) == (2, 2)
 
     # the label comes back: the same documents are checked again and pass
     settings.write_text(text, encoding="utf-8")
-    fourth = build(make_app, srcdir, freshenv=False)
+    fourth = build(make_app, srcdir, freshenv=False, parallel=parallel)
     assert warnings(fourth) == []
     assert reference_counts(fourth.env) == (2, 0)
     assert 'href="settings.html#configuration"' in (
