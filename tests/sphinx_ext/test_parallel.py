@@ -1,0 +1,80 @@
+"""A parallel read (``-j 2``) gives the same results as a serial one."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pytest
+from sphinx.testing.util import SphinxTestApp
+from sphinx.util.console import strip_escape_sequences
+
+from jigger_sphinx import examples as examples_module
+from jigger_sphinx.domain import get_domain
+from jigger_sphinx.model import Example, Outcome
+from jigger_sphinx.runner import Runner
+
+
+def _results(app: SphinxTestApp) -> dict[str, list[tuple[str, int, str]]]:
+    return {
+        docname: [(o.status, o.lineno, o.summary) for o in result.outcomes]
+        for docname, result in get_domain(app.env).results.items()
+    }
+
+
+def _summary(app: SphinxTestApp) -> str:
+    status = strip_escape_sequences(app.status.getvalue())
+    (line,) = [x for x in status.splitlines() if x.startswith("jigger-sphinx:")]
+    return line
+
+
+@pytest.mark.parametrize("root", ["ex-pass", "ex-faults"])
+def test_parallel_read_matches_serial(
+    make_app: Callable[..., SphinxTestApp],
+    copy_root: Callable[[str], Path],
+    warnings_of: Callable[[str, Path], list[tuple[str, str]]],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    root: str,
+) -> None:
+    # record which process ran each document (forked readers inherit the patch)
+    log = tmp_path / "pids.txt"
+    original = examples_module.run_document
+
+    def logged(
+        runner: Runner, examples: Sequence[Example], **kw: object
+    ) -> list[Outcome]:
+        with open(log, "a", encoding="utf-8") as fh:
+            fh.write(f"{os.getpid()}\n")
+        return original(runner, examples, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(examples_module, "run_document", logged)
+
+    serial_src = copy_root(root)
+    parallel_src = tmp_path / "parallel" / root
+    shutil.copytree(serial_src, parallel_src)
+    serial = make_app(
+        "jigger-check", srcdir=serial_src, builddir=tmp_path / "serial-build"
+    )
+    serial.build()
+    log.unlink()
+
+    parallel = make_app(
+        "jigger-check",
+        srcdir=parallel_src,
+        builddir=tmp_path / "parallel-build",
+        parallel=2,
+    )
+    parallel.build()
+
+    pids = set(log.read_text(encoding="utf-8").split())
+    assert str(os.getpid()) not in pids  # documents were read in forked readers
+    assert len(pids) >= 2
+
+    assert _results(parallel) == _results(serial)
+    assert _summary(parallel) == _summary(serial)
+    assert sorted(warnings_of(parallel.warning.getvalue(), parallel_src)) == sorted(
+        warnings_of(serial.warning.getvalue(), serial_src)
+    )
