@@ -39,7 +39,13 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from . import engine_check
-from .parse import ParseError, parse_http, parse_pycon, split_expected_exception
+from .parse import (
+    ParseError,
+    Statement,
+    parse_http,
+    parse_pycon,
+    split_expected_exception,
+)
 
 # The fields of an Example, in order, as the parent sends them.
 ExampleTuple = tuple[
@@ -124,6 +130,36 @@ class _Run:
     flood: bool
 
 
+def _shift_lines(code: types.CodeType, offset: int) -> types.CodeType:
+    """``code`` with every line number moved down by ``offset`` (line tables
+    are relative to ``co_firstlineno``, so this is cheap)."""
+    consts = tuple(
+        _shift_lines(c, offset) if isinstance(c, types.CodeType) else c
+        for c in code.co_consts
+    )
+    return code.replace(co_firstlineno=code.co_firstlineno + offset, co_consts=consts)
+
+
+def compile_at(
+    source: str, path: str, lineno: int, mode: str, flags: int
+) -> types.CodeType:
+    """Compile ``source`` as if it started at line ``lineno`` of ``path``, so
+    tracebacks name the documentation's lines. The worker's own
+    ``__future__`` imports are not inherited."""
+    try:
+        code: types.CodeType = compile(
+            source, path, mode, flags=flags, dont_inherit=True
+        )
+    except SyntaxError:
+        # Compile again, padded, so the error carries the real line number.
+        padded = "\n" * (lineno - 1) + source
+        padded_code: types.CodeType = compile(
+            padded, path, mode, flags=flags, dont_inherit=True
+        )
+        return padded_code
+    return _shift_lines(code, lineno - 1) if lineno > 1 else code
+
+
 def _skip_engine_frames(tb: types.TracebackType | None) -> types.TracebackType | None:
     while tb is not None and tb.tb_frame.f_code.co_filename == _THIS_FILE:
         tb = tb.tb_next
@@ -166,10 +202,25 @@ class Document:
         self.examples: list[ExampleTuple] = payload["examples"]
         self.send = send
         self.progress_fd = progress_fd
+        self._parsed: dict[tuple[str, str, int], list[Statement] | ParseError] = {}
         self.index = -1
         self.module = types.ModuleType("__main__")
         self.globs: dict[str, Any] = self.module.__dict__
         self.globs["__builtins__"] = builtins
+
+    def statements(
+        self, source: str, path: str, lineno: int
+    ) -> list[Statement] | ParseError:
+        """The parsed transcript (parsed once per document)."""
+        key = (source, path, lineno)
+        found = self._parsed.get(key)
+        if found is None:
+            try:
+                found = parse_pycon(source, lineno=lineno, path=path)
+            except ParseError as err:
+                found = err
+            self._parsed[key] = found
+        return found
 
     def progress(self, lineno: int) -> None:
         """Note which example and line runs now, where the parent can read it
@@ -196,13 +247,7 @@ class Document:
         flood = False
         sys.stdout, sys.stderr = out, err
         try:
-            code = compile(
-                "\n" * (lineno - 1) + source,
-                path,
-                mode,
-                flags=self.compile_flags(),
-                dont_inherit=True,
-            )
+            code = compile_at(source, path, lineno, mode, self.compile_flags())
             exec(code, self.globs)
         except OutputFlood:
             flood = True
@@ -239,10 +284,9 @@ class Document:
 
     def run_pycon(self, source: str, path: str, lineno: int, flags: int) -> _Result:
         result = _Result(lineno=lineno)
-        try:
-            statements = parse_pycon(source, lineno=lineno, path=path)
-        except ParseError as err:
-            result.fail(err.lineno, err.message, "")
+        statements = self.statements(source, path, lineno)
+        if isinstance(statements, ParseError):
+            result.fail(statements.lineno, statements.message, "")
             return result
         for stmt in statements:
             sflags = stmt.flags(flags)
@@ -461,9 +505,7 @@ class Document:
         """Evaluate a skip-if expression; returns its value or the exception."""
         try:
             with self.captured():
-                code = compile(
-                    "\n" * (lineno - 1) + expr.strip(), path, "eval", dont_inherit=True
-                )
+                code = compile_at(expr.strip(), path, lineno, "eval", 0)
                 return eval(code, self.globs)
         except BaseException as exc:
             return exc
@@ -476,9 +518,8 @@ class Document:
             kind, source, path, lineno = ex[0], ex[1], ex[2], ex[3]
             lines = files.setdefault(path, {})
             if kind == "pycon":
-                try:
-                    stmts = parse_pycon(source, lineno=lineno, path=path)
-                except ParseError:
+                stmts = self.statements(source, path, lineno)
+                if isinstance(stmts, ParseError):
                     continue
                 for stmt in stmts:
                     for k, line in enumerate(stmt.source.splitlines()):
@@ -635,3 +676,5 @@ def main() -> None:
                 Document(message[1], send, progress_fd).run()
             except KeyboardInterrupt:
                 return
+            except Exception as exc:  # a bug of ours: report, keep serving
+                send(("error", engine_check.first_line(repr(exc))))

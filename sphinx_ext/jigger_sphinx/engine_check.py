@@ -82,7 +82,7 @@ def compare_exception(want_msg: str, got_msg: str, flags: int) -> Mismatch | Non
     """Compare an expected exception line with the one raised.
 
     >>> compare_exception("ValueError: a\\n", "ValueError: b\\n", 0)[0]
-    "expected ValueError: a, got ValueError: b"
+    'expected ValueError: a, got ValueError: b'
     >>> flag = doctest.IGNORE_EXCEPTION_DETAIL
     >>> compare_exception("mod.ValueError: a\\n", "ValueError: b\\n", flag) is None
     True

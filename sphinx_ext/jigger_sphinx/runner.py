@@ -93,6 +93,10 @@ class _Worker:
     """One worker subprocess, its message queue and its stderr file."""
 
     def __init__(self, sys_path: Sequence[str], env: Mapping[str, str] | None):
+        # The working directory of every document this worker runs; emptied
+        # after each document, removed with the worker. (One mkdir/rmdir per
+        # document costs up to milliseconds on some file systems.)
+        self.scratch = tempfile.mkdtemp(prefix="jigger-example-")
         self.stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115
         # The worker notes (example index, line) here before each example and
         # pycon statement, so a timeout or a crash can name the line.
@@ -118,7 +122,7 @@ class _Worker:
         )
         self.thread.start()
         self.finalizer = weakref.finalize(
-            self, _kill, self.proc, self.stderr, self.progress
+            self, _cleanup, self.proc, (self.stderr, self.progress), self.scratch
         )
         init = {"sys_path": list(sys_path), "progress_fd": next(iter(pass_fds), None)}
         self.send(("init", init))
@@ -183,7 +187,28 @@ class _Worker:
         return self.proc.returncode
 
 
+def _cleanup(
+    proc: subprocess.Popen[bytes], files: Sequence[IO[bytes]], scratch: str
+) -> None:
+    _kill(proc, *files)
+    _rmtree(scratch)
+
+
+def _empty_dir(path: str) -> None:
+    """Make ``path`` an existing, empty directory that only we can use."""
+    try:
+        if not os.listdir(path) and stat.S_IMODE(os.stat(path).st_mode) == 0o700:
+            return
+    except OSError:
+        pass
+    _rmtree(path)
+    os.makedirs(path, mode=0o700, exist_ok=True)
+
+
 def _rmtree(path: str) -> None:
+    if not os.path.lexists(path):
+        return
+
     def retry(func: Callable[..., Any], name: str, _exc: Any) -> None:
         with contextlib.suppress(OSError):
             os.chmod(os.path.dirname(name), stat.S_IRWXU)
@@ -240,12 +265,13 @@ class Runner:
     namespace (a new ``__main__`` module) inside the worker: first ``setup``,
     then each example in order, sharing state within the document only.
 
-    **Writes.** The worker's working directory during a document is a new
-    temporary directory, removed afterwards, so an example that writes
+    **Writes.** Examples run with a private temporary directory as their
+    working directory; it is empty when a document starts, emptied when the
+    document ends and removed with the worker. So an example that writes
     ``open("out.txt", "w")`` or ``Path("data").mkdir()`` never touches the
-    project. (An absolute path is written where it points; the runner is no
-    sandbox.) The worker's file descriptors 0 and 1 are ``/dev/null``;
-    ``print`` output is captured per example.
+    project tree, and leaves nothing behind. (An absolute path is written
+    where it points: the runner is no sandbox.) The worker's file descriptors
+    0 and 1 are ``/dev/null``; ``print`` output is captured per example.
 
     **Failures.** Nothing the reader's code does makes :meth:`run_document`
     raise: exceptions, ``SystemExit`` (the exit code is named),
@@ -380,15 +406,23 @@ class Runner:
         if not examples:
             return []
         with self._lock:
-            return self._run(list(examples), setup, app_name, flags)
+            try:
+                return self._run(list(examples), setup, app_name, flags)
+            except BaseException:
+                # Interrupted (Ctrl-C in the parent) with the worker mid-way:
+                # its pending messages would confuse the next document.
+                if self._worker is not None:
+                    self._worker.kill()
+                    self._worker = None
+                raise
 
     def _run(
         self, examples: list[Example], setup: str, app_name: str, flags: int
     ) -> list[Outcome]:
         outcomes: list[Outcome | None] = [None] * len(examples)
-        cwd = tempfile.mkdtemp(prefix="jigger-example-")
+        worker = self._get_worker()
+        cwd = worker.scratch
         try:
-            worker = self._get_worker()
             offset = worker.stderr_size()
             payload = {
                 "examples": [
@@ -434,9 +468,20 @@ class Runner:
                     current = index + 1
                 elif message[0] == "end":
                     break
+                elif message[0] == "error":  # a bug of ours, reported
+                    for i in range(max(current, 0), len(examples)):
+                        outcomes[i] = Outcome(
+                            "failed",
+                            examples[i].lineno,
+                            f"internal error in the examples worker: {message[1]}",
+                        )
+                    break
                 last = now
         finally:
-            _rmtree(cwd)
+            if worker is self._worker:
+                _empty_dir(cwd)
+            else:  # killed and replaced: its directory goes with it
+                _rmtree(cwd)
         return [
             o
             if o is not None

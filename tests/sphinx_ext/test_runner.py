@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import sys
 import tempfile
 import time
@@ -500,7 +501,7 @@ def test_future_import_carries_over_within_the_document(runner: Runner) -> None:
 
 
 def test_examples_run_in_a_temporary_directory_that_is_removed(
-    runner: Runner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     here = os.getcwd()
@@ -508,21 +509,40 @@ def test_examples_run_in_a_temporary_directory_that_is_removed(
         ">>> import os\n>>> where = os.getcwd()\n"
         ">>> with open('written.txt', 'w') as f: _ = f.write('x')\n"
         ">>> os.mkdir('sub'); os.chmod('sub', 0)\n"
+        ">>> sorted(os.listdir())\n['sub', 'written.txt']\n"
     )
-    first, second = runner.run_document(
-        [pycon(source), pycon(">>> print(where)\nnowhere\n")]
-    )
-    assert (first.status, second.status) == ("passed", "failed")
-    (where,) = [
-        line[1:]
-        for line in second.detail.splitlines()
-        if line.startswith("+") and not line.startswith("+++")
-    ]
-    assert where.startswith(str(tmp_path / "jigger-example-"))
-    assert not os.path.exists(where)
+    with Runner() as runner:
+        first, second = runner.run_document(
+            [pycon(source), pycon(">>> print(where)\nnowhere\n")]
+        )
+        assert (first.status, second.status) == ("passed", "failed")
+        (where,) = [
+            line[1:]
+            for line in second.detail.splitlines()
+            if line.startswith("+") and not line.startswith("+++")
+        ]
+        assert where.startswith(str(tmp_path / "jigger-example-"))
+        # Nothing is left after the document; the next one starts empty.
+        assert os.listdir(where) == []
+        empty = run1(runner, pycon(">>> import os\n>>> os.listdir()\n[]\n"))
+        assert empty.status == "passed"
+    # The directory goes with the worker.
     assert list(tmp_path.iterdir()) == []
     assert not os.path.exists(os.path.join(here, "written.txt"))
     assert os.getcwd() == here
+
+
+def test_timeout_removes_the_killed_workers_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with Runner(timeout=0.5) as runner:
+        source = ">>> open('f', 'w').close()\n>>> while True: pass\n"
+        assert run1(runner, pycon(source)).status == "failed"
+        # Only the replacement worker's (empty) directory is there.
+        (left,) = tmp_path.iterdir()
+        assert list(left.iterdir()) == []
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_worker_is_reused_across_documents(runner: Runner) -> None:
@@ -576,6 +596,30 @@ def test_stderr_is_captured_and_shown_with_a_failure(runner: Runner) -> None:
     outcome = run1(runner, pycon(source))
     assert outcome.summary == "expected '2', got '1'"
     assert "captured stderr:\nwarn" in outcome.detail
+
+
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="POSIX timers")
+def test_an_interrupted_run_leaves_the_runner_usable() -> None:
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        with Runner(timeout=5) as runner:
+            runner.start()
+            pid = runner.worker_pid
+            assert pid is not None
+            signal.setitimer(signal.ITIMER_REAL, 0.3)
+            with pytest.raises(KeyboardInterrupt):
+                runner.run_document(
+                    [pycon(">>> import time; time.sleep(3)\n"), pycon(">>> 1\n1\n")]
+                )
+            assert not alive(pid)
+            outcome = run1(runner, pycon(">>> 'fresh'\n'fresh'\n"))
+            assert (outcome.status, outcome.summary) == ("passed", "")
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def test_no_examples_starts_no_worker() -> None:
