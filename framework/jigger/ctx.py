@@ -290,9 +290,13 @@ class RequestContext:
             if last:
                 self._teardown(exc)
         finally:
-            self._reset()
-            if app_ctx is not None:
-                app_ctx.pop(exc)
+            try:
+                self._reset()
+            finally:
+                # Even after a wrong-order pop, the app context this push
+                # created must not stay pushed.
+                if app_ctx is not None:
+                    app_ctx.pop(exc)
 
     def _teardown(self, exc: BaseException | None) -> None:
         try:
