@@ -122,7 +122,12 @@ class _Worker:
         )
         self.thread.start()
         self.finalizer = weakref.finalize(
-            self, _cleanup, self.proc, (self.stderr, self.progress), self.scratch
+            self,
+            _cleanup,
+            os.getpid(),
+            self.proc,
+            (self.stderr, self.progress),
+            self.scratch,
         )
         init = {"sys_path": list(sys_path), "progress_fd": next(iter(pass_fds), None)}
         self.send(("init", init))
@@ -188,8 +193,15 @@ class _Worker:
 
 
 def _cleanup(
-    proc: subprocess.Popen[bytes], files: Sequence[IO[bytes]], scratch: str
+    owner: int,
+    proc: subprocess.Popen[bytes],
+    files: Sequence[IO[bytes]],
+    scratch: str,
 ) -> None:
+    """Stop a worker and remove its files, in the process that started it
+    only (a forked child holding a copy must leave the parent's worker be)."""
+    if os.getpid() != owner:
+        return
     _kill(proc, *files)
     _rmtree(scratch)
 

@@ -8,6 +8,7 @@ import signal
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -620,6 +621,39 @@ def test_an_interrupted_run_leaves_the_runner_usable() -> None:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX fork")
+def test_a_forked_child_uses_its_own_worker() -> None:
+    with Runner(timeout=5) as runner:
+        run1(runner, pycon(">>> 1\n1\n"))
+        parent_worker = runner.worker_pid
+        read_end, write_end = os.pipe()
+        with warnings.catch_warnings():
+            # Python 3.12+ warns that forking a threaded process may deadlock;
+            # Sphinx's parallel build forks all the same, which is the point.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            child = os.fork()
+        if child == 0:  # pragma: no cover - runs in the child
+            try:
+                outcome = run1(runner, pycon(">>> import os\n>>> os.getppid()\n0\n"))
+                got = outcome.detail.splitlines()[-1].lstrip("+")
+                report = f"{outcome.status} {runner.worker_pid} {got}"
+                os.write(write_end, report.encode())
+                runner.close()
+            finally:
+                os._exit(0)
+        os.close(write_end)
+        with os.fdopen(read_end) as pipe:
+            report = pipe.read()
+        os.waitpid(child, 0)
+        status, child_worker, child_workers_parent = report.split()
+        assert status == "failed"  # the expected output was 0 on purpose
+        assert int(child_worker) != parent_worker
+        assert int(child_workers_parent) == child
+        # The parent's worker is untouched and still serves.
+        assert runner.worker_pid == parent_worker
+        assert run1(runner, pycon(">>> 2\n2\n")).status == "passed"
 
 
 def test_no_examples_starts_no_worker() -> None:
