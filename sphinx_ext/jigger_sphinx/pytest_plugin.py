@@ -291,4 +291,10 @@ class ExampleItem(pytest.Item):
         return super().repr_failure(excinfo)
 
     def reportinfo(self) -> tuple[os.PathLike[str] | str, int | None, str]:
-        return self.example.path, self.example.lineno - 1, self.name
+        # not a suffix of the node id, so pytest shows the id unchanged (it
+        # would otherwise turn the dots of "file.rst" into "::")
+        return (
+            self.example.path,
+            self.example.lineno - 1,
+            f"{self.name} ({self.example.kind})",
+        )
