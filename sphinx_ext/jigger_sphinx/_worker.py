@@ -19,6 +19,7 @@ from __future__ import annotations
 import __future__
 
 import builtins
+import contextlib
 import faulthandler
 import io
 import linecache
@@ -630,6 +631,44 @@ class Document:
         self.send(("end",))
 
 
+class ModuleWatch:
+    """Notices when a module the examples imported has changed on disk.
+
+    Modules from the Python installation (the standard library, and
+    site-packages of the environment) are not watched; the project's own
+    code (a source tree on ``sys.path``, an editable install) is.
+    """
+
+    def __init__(self) -> None:
+        self.seen = set(sys.modules)
+        self.mtimes: dict[str, int] = {}
+        prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix}
+        prefixes.add(getattr(sys, "base_exec_prefix", sys.prefix))
+        self.skip = tuple(os.path.join(p, "") for p in prefixes)
+
+    def update(self) -> None:
+        """Start watching the modules imported since the last call."""
+        for name, module in list(sys.modules.items()):
+            if name in self.seen:
+                continue
+            self.seen.add(name)
+            path = getattr(module, "__file__", None)
+            if not isinstance(path, str) or path.startswith(self.skip):
+                continue
+            with contextlib.suppress(OSError):
+                self.mtimes[path] = os.stat(path).st_mtime_ns
+
+    def stale(self) -> bool:
+        """Whether a watched module's file changed or went away."""
+        for path, mtime in self.mtimes.items():
+            try:
+                if os.stat(path).st_mtime_ns != mtime:
+                    return True
+            except OSError:
+                return True
+        return False
+
+
 def _watch_parent(parent: int) -> None:
     """Exit when the parent process is gone (it cannot kill us any more)."""
     while True:
@@ -661,6 +700,7 @@ def main() -> None:
 
     send(("ready", os.getpid()))
     progress_fd: int | None = None
+    watch = ModuleWatch()
     while True:
         try:
             message = pickle.load(proto_in)
@@ -671,9 +711,14 @@ def main() -> None:
         if message[0] == "init":
             sys.path[:0] = message[1]["sys_path"]
             progress_fd = message[1]["progress_fd"]
+            watch = ModuleWatch()
         elif message[0] == "run":
+            if watch.stale():
+                send(("stale",))
+                return
             try:
                 Document(message[1], send, progress_fd).run()
+                watch.update()
             except KeyboardInterrupt:
                 return
             except Exception as exc:  # a bug of ours: report, keep serving

@@ -295,8 +295,10 @@ class Runner:
 
     **Reuse.** The worker is started once and reused for every document
     (imported modules stay imported, which makes later documents fast); it is
-    replaced only after a timeout or a crash. :meth:`restart` replaces it on
-    demand, for example when the code the examples import has changed.
+    replaced after a timeout or a crash, and before a document when a module
+    that earlier examples imported from outside the Python installation (the
+    project's own code) has changed on disk, so examples always run against
+    the current code. :meth:`restart` replaces it on demand.
 
     :param timeout: seconds one example (or the setup code) may run.
     :param max_output: characters one example may write to stdout and
@@ -432,32 +434,53 @@ class Runner:
         self, examples: list[Example], setup: str, app_name: str, flags: int
     ) -> list[Outcome]:
         outcomes: list[Outcome | None] = [None] * len(examples)
+        payload: dict[str, Any] = {
+            "examples": [
+                (
+                    ex.kind,
+                    ex.source,
+                    ex.path,
+                    ex.lineno,
+                    ex.want,
+                    tuple(ex.options),
+                    ex.skip,
+                    ex.skip_if,
+                    ex.xfail,
+                )
+                for ex in examples
+            ],
+            "setup": setup,
+            "app_name": app_name,
+            "flags": flags,
+            "max_output": self.max_output,
+        }
+        # A worker whose imported modules changed on disk says "stale" and
+        # exits; the document then runs on a fresh one.
+        for _attempt in range(3):
+            if not self._attempt(payload, examples, outcomes):
+                break
+            self._replace_worker()
+        return [
+            o
+            if o is not None
+            else Outcome(
+                "not-run", ex.lineno, "not run: the worker stopped unexpectedly"
+            )
+            for o, ex in zip(outcomes, examples, strict=True)
+        ]
+
+    def _attempt(
+        self,
+        payload: dict[str, Any],
+        examples: list[Example],
+        outcomes: list[Outcome | None],
+    ) -> bool:
+        """Run the document once; ``True`` if the worker was stale."""
         worker = self._get_worker()
         cwd = worker.scratch
         try:
             offset = worker.stderr_size()
-            payload = {
-                "examples": [
-                    (
-                        ex.kind,
-                        ex.source,
-                        ex.path,
-                        ex.lineno,
-                        ex.want,
-                        tuple(ex.options),
-                        ex.skip,
-                        ex.skip_if,
-                        ex.xfail,
-                    )
-                    for ex in examples
-                ],
-                "setup": setup,
-                "app_name": app_name,
-                "flags": flags,
-                "max_output": self.max_output,
-                "cwd": cwd,
-            }
-            sent = worker.send(("run", payload))
+            sent = worker.send(("run", {**payload, "cwd": cwd}))
             current = -1  # the setup code runs first
             last = time.monotonic()
             while True:
@@ -466,6 +489,8 @@ class Runner:
                 if message[0] == "ready":  # boot time is not the example's
                     last = now
                     continue
+                if message[0] == "stale":
+                    return True
                 if message is _TIMEOUT:
                     self._timed_out(examples, outcomes, current, worker, offset)
                     break
@@ -494,14 +519,7 @@ class Runner:
                 _empty_dir(cwd)
             else:  # killed and replaced: its directory goes with it
                 _rmtree(cwd)
-        return [
-            o
-            if o is not None
-            else Outcome(
-                "not-run", ex.lineno, "not run: the worker stopped unexpectedly"
-            )
-            for o, ex in zip(outcomes, examples, strict=True)
-        ]
+        return False
 
     def _fill_not_run(
         self,

@@ -572,6 +572,23 @@ def test_sys_path_and_env_reach_the_worker_only(tmp_path: Path) -> None:
     assert "JIGGER_TEST_VAR" not in os.environ
 
 
+def test_a_changed_imported_module_gets_a_fresh_worker(tmp_path: Path) -> None:
+    module = tmp_path / "watched_mod_xyz.py"
+    module.write_text("VALUE = 1\n")
+    check = pycon(">>> import watched_mod_xyz\n>>> watched_mod_xyz.VALUE\n1\n")
+    with Runner(sys_path=[str(tmp_path)]) as runner:
+        assert run1(runner, check).status == "passed"
+        pid = runner.worker_pid
+        assert run1(runner, check).status == "passed"
+        assert runner.worker_pid == pid  # unchanged code: same worker
+        module.write_text("VALUE = 2\n")
+        stat = module.stat()
+        os.utime(module, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+        outcome = run1(runner, check)
+        assert outcome.summary == "expected '1', got '2'"
+        assert runner.worker_pid != pid
+
+
 def test_env_and_sys_path_changes_do_not_leak_between_documents(
     runner: Runner,
 ) -> None:
