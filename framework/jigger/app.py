@@ -591,14 +591,15 @@ class Jigger(App):
             if trusted is not None:
                 request.trusted_hosts = trusted
                 request.host  # noqa: B018  (raises SecurityError for a bad host)
-            server_name = None
+            # As in Flask 3.1: SERVER_NAME names the host of external URLs
+            # built in a request, whatever Host the request came with; only
+            # host matching needs the request's own host.
+            server_name = self.config["SERVER_NAME"]
             subdomain = None
             if self.url_map.host_matching:
-                pass
-            elif self.subdomain_matching:
-                server_name = self.config["SERVER_NAME"]
-            else:
-                subdomain = self.url_map.default_subdomain or None
+                server_name = None
+            elif not self.subdomain_matching:
+                subdomain = self.url_map.default_subdomain or ""
             return self.url_map.bind_to_environ(
                 request.environ, server_name=server_name, subdomain=subdomain
             )
