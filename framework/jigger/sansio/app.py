@@ -331,7 +331,11 @@ class App(Scaffold):
             ann = hints.get(name, param.annotation)
             if isinstance(ann, str):
                 tail = ann.rpartition(".")[2]
-                if tail == "Request":
+                if tail in {
+                    cls.__name__
+                    for cls in request_cls.__mro__
+                    if issubclass(cls, _RequestBase)
+                }:
                     plan.append((name, True))
                 elif tail in {cls.__name__ for cls in type(self).__mro__[:-1]}:
                     plan.append((name, False))
