@@ -533,7 +533,10 @@ class Document:
             if not numbered:
                 continue
             saved[path] = linecache.cache.get(path)
-            text = [""] * max(numbered)
+            # The real file's lines (a docstring's module) with the examples'
+            # code, prompts removed, over them: tracebacks and their carets.
+            text = list(linecache.getlines(path))
+            text += ["\n"] * (max(numbered) - len(text))
             for n, line in numbered.items():
                 text[n - 1] = line + "\n"
             linecache.cache[path] = (sum(map(len, text)), None, text, path)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import doctest
+import importlib
 import os
 import re
 import signal
@@ -702,3 +704,23 @@ def test_bad_runner_arguments() -> None:
         Runner(timeout=0)
     with pytest.raises(ValueError, match="max_output must be at least 1"):
         Runner(max_output=0)
+
+
+@pytest.mark.parametrize("name", ["model", "parse", "engine_check", "runner"])
+def test_the_engines_own_docstring_examples_pass(runner: Runner, name: str) -> None:
+    module = importlib.import_module(f"jigger_sphinx.{name}")
+    path = module.__file__
+    assert path is not None
+    examples = [
+        Example("pycon", t.docstring or "", path, t.lineno + t.examples[0].lineno + 1)
+        for t in doctest.DocTestFinder().find(module)
+        if t.examples and t.lineno is not None
+    ]
+    assert examples
+    setup = (
+        f"import jigger_sphinx.{name} as _m\n"
+        "globals().update({k: v for k, v in vars(_m).items() if k[:2] != '__'})\n"
+    )
+    outcomes = runner.run_document(examples, setup=setup)
+    failures = [o for o in outcomes if o.status != "passed"]
+    assert failures == []
