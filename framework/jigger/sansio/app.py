@@ -23,6 +23,7 @@ from ..helpers import get_debug_flag
 from ..json.provider import DefaultJSONProvider, JSONProvider
 from ..logging import create_logger
 from .scaffold import (
+    F,
     Scaffold,
     _endpoint_from_view_func,
     _find_package_path,
@@ -345,6 +346,23 @@ class App(Scaffold):
                 elif issubclass(ann, App) and isinstance(self, ann):
                     plan.append((name, False))
         return tuple(plan)
+
+    @setupmethod
+    def endpoint(self, endpoint: str) -> t.Callable[[F], F]:
+        """Register the decorated function as the view of ``endpoint``, for
+        rules added without a view. Like :meth:`add_url_rule`, it works out
+        here whether the view takes the request or the app as a parameter."""
+
+        def decorator(f: F) -> F:
+            self.view_functions[endpoint] = f
+            plan = self._injection_plan(f)
+            if plan:
+                self._view_inject[endpoint] = (f, plan)
+            else:
+                self._view_inject.pop(endpoint, None)
+            return f
+
+        return decorator
 
     @setupmethod
     def register_blueprint(self, blueprint: Blueprint, **options: t.Any) -> None:
