@@ -75,6 +75,7 @@ class _Capture(io.TextIOBase):
         super().__init__()
         self._parts: list[str] = []
         self._budget = budget
+        self.buffer = _BinaryCapture(self)
 
     @property
     def encoding(self) -> str:  # type: ignore[override]
@@ -98,6 +99,22 @@ class _Capture(io.TextIOBase):
 
     def getvalue(self) -> str:
         return "".join(self._parts)
+
+
+class _BinaryCapture(io.RawIOBase):
+    """``sys.stdout.buffer`` of a capture: bytes are decoded into it."""
+
+    def __init__(self, text: _Capture) -> None:
+        super().__init__()
+        self._text = text
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b: Any) -> int:
+        data = bytes(b)
+        self._text.write(data.decode("utf-8", "replace"))
+        return len(data)
 
 
 @dataclass

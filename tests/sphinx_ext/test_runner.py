@@ -611,6 +611,11 @@ def test_env_and_sys_path_changes_do_not_leak_between_documents(
     assert outcome.status == "passed"
 
 
+def test_binary_writes_to_stdout_are_captured(runner: Runner) -> None:
+    source = ">>> import sys\n>>> _ = sys.stdout.buffer.write('é\\n'.encode())\né\n"
+    assert run1(runner, pycon(source)).status == "passed"
+
+
 def test_stderr_is_captured_and_shown_with_a_failure(runner: Runner) -> None:
     source = ">>> import sys\n>>> print('warn', file=sys.stderr); 1\n2\n"
     outcome = run1(runner, pycon(source))
