@@ -52,7 +52,7 @@ An unknown marker, or a marker not followed by a block, is reported as a
 >>> from docutils.core import publish_doctree
 >>> tree = publish_doctree(">>> 1 + 1\\n2\\n", source_path="demo.rst")
 >>> [(ex.kind, ex.lineno, ex.source) for ex in collect_examples(tree).examples]
-[('pycon', 1, '>>> 1 + 1\\n2\\n')]
+[('pycon', 1, '>>> 1 + 1\\n2')]
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -70,4 +71,23 @@ def test_check_builder_fails_even_when_config_only_warns(
         confoverrides={"jigger_fail_on_error": False},
     )
     app.build()
+    assert app.statuscode == 1
+
+
+def test_summary_counts_references_and_broken_ones_fail_the_check(
+    make_app: Callable[..., SphinxTestApp], copy_root: Callable[[str], Path]
+) -> None:
+    srcdir = copy_root("refs-broken")  # H-refs' project with broken references
+    app = make_app(
+        "jigger-check",
+        srcdir=srcdir,
+        builddir=srcdir.parent / "_build",
+        confoverrides={"extensions": "myst_parser,jigger_sphinx"},
+    )
+    app.build()
+    status = strip_escape_sequences(app.status.getvalue())
+    match = re.search(r"; (\d+) references checked, (\d+) broken$", status, re.M)
+    assert match is not None, status
+    checked, broken = int(match[1]), int(match[2])
+    assert checked >= broken > 0
     assert app.statuscode == 1

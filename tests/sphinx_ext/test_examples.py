@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import doctest
+import importlib
 import os
 import time
 from collections.abc import Callable
@@ -233,3 +235,14 @@ def test_rendered_page_does_not_change_with_markers(
         assert "jigger:" not in html.read_text(encoding="utf-8")
     else:
         assert not html.exists()
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["config", "collect", "domain", "examples", "summary"],
+)
+def test_docstring_examples_of_the_integration_modules_run(module: str) -> None:
+    imported = importlib.import_module(f"jigger_sphinx.{module}")
+    result = doctest.testmod(imported, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0
+    assert result.failed == 0
