@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from werkzeug.utils import ImportStringError
 
+from jigger import Jigger
 from jigger.config import Config, ConfigAttribute
 
 
@@ -430,3 +431,39 @@ def test_config_attribute_missing_key_is_key_error() -> None:
     del app.config["TESTING"]
     with pytest.raises(KeyError, match="TESTING"):
         _ = app.testing
+
+
+# -- on a real application ---------------------------------------------------
+
+
+def test_app_config_reads_files_relative_to_app_root(tmp_path: Path) -> None:
+    write(tmp_path / "settings.py", "SECRET_KEY = 'from-file'\n")
+    app = Jigger("config_app", root_path=str(tmp_path))
+    assert isinstance(app.config, Config)
+    assert app.config.from_pyfile("settings.py") is True
+    assert app.secret_key == "from-file"
+
+
+def test_app_instance_relative_config(tmp_path: Path) -> None:
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    write(instance / "local.py", "GREETING = 'hello from instance'\n")
+    app = Jigger(
+        "config_app",
+        root_path=str(tmp_path),
+        instance_path=str(instance),
+        instance_relative_config=True,
+    )
+    app.config.from_pyfile("local.py")
+    assert app.config["GREETING"] == "hello from instance"
+
+
+def test_app_config_attributes(clean_env: pytest.MonkeyPatch) -> None:
+    app = Jigger("config_app")
+    t.assert_type(app.testing, bool)
+    assert app.testing is False
+    clean_env.setenv("JIGGER_TESTING", "true")
+    clean_env.setenv("JIGGER_PERMANENT_SESSION_LIFETIME", "3600")
+    app.config.from_prefixed_env()
+    assert app.testing is True
+    assert app.permanent_session_lifetime == timedelta(hours=1)

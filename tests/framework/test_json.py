@@ -18,7 +18,10 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 import jigger.json
+from jigger import Jigger, request
+from jigger import Response as JiggerResponse
 from jigger.globals import _cv_ctx
+from jigger.json import jsonify
 from jigger.json.provider import DefaultJSONProvider, JSONProvider
 
 
@@ -376,3 +379,185 @@ def test_jsonify_uses_the_current_provider(pushed: StandInApp) -> None:
     assert body(jigger.json.jsonify(a=1)) == '{\n  "a": 1\n}\n'
     with pytest.raises(TypeError, match="not both"):
         jigger.json.jsonify([1], a=1)
+
+
+# -- through a real application ----------------------------------------------
+
+
+@pytest.fixture
+def real_app() -> Jigger:
+    return Jigger(__name__)
+
+
+def test_app_has_a_default_provider(real_app: Jigger) -> None:
+    assert type(real_app.json) is DefaultJSONProvider
+    assert real_app.json_provider_class is DefaultJSONProvider
+
+
+def test_jsonify_in_a_view(real_app: Jigger) -> None:
+    @real_app.get("/shape")
+    def shape() -> Response:
+        return jsonify(Shape("dot", [Point(1, 2)]))
+
+    @real_app.get("/list")
+    def as_list() -> Response:
+        return jsonify(1, "two", uuid.UUID(int=3))
+
+    @real_app.get("/kw")
+    def as_kwargs() -> Response:
+        return jsonify(when=date(2000, 1, 1), price=decimal.Decimal("0.10"))
+
+    client = real_app.test_client()
+    response = client.get("/shape")
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    assert isinstance(response, JiggerResponse)
+    assert response.get_data(as_text=True) == (
+        '{"name":"dot","points":[{"x":1,"y":2}]}\n'
+    )
+    assert client.get("/list").json == [
+        1,
+        "two",
+        "00000000-0000-0000-0000-000000000003",
+    ]
+    assert client.get("/kw").json == {
+        "price": "0.10",
+        "when": "Sat, 01 Jan 2000 00:00:00 GMT",
+    }
+
+
+def test_jsonify_mixing_arguments_fails_the_view(real_app: Jigger) -> None:
+    real_app.testing = True  # let the error propagate to the test
+
+    @real_app.get("/")
+    def both() -> Response:
+        return jsonify([1], a=2)
+
+    with pytest.raises(TypeError, match="not both"):
+        real_app.test_client().get("/")
+
+
+def test_sort_keys_setting_applies_to_views_and_helpers(real_app: Jigger) -> None:
+    @real_app.get("/jsonify")
+    def with_jsonify() -> Response:
+        return jsonify(b=1, a=2)
+
+    @real_app.get("/dict")
+    def with_dict() -> dict[str, int]:
+        return {"b": 1, "a": 2}
+
+    client = real_app.test_client()
+    assert client.get("/jsonify").get_data(as_text=True) == '{"a":2,"b":1}\n'
+    assert client.get("/dict").get_data(as_text=True) == '{"a":2,"b":1}\n'
+    with real_app.app_context():
+        assert jigger.json.dumps({"b": 1, "a": 2}) == '{"a": 2, "b": 1}'
+
+    real_app.json.sort_keys = False  # type: ignore[attr-defined]
+    assert client.get("/jsonify").get_data(as_text=True) == '{"b":1,"a":2}\n'
+    assert client.get("/dict").get_data(as_text=True) == '{"b":1,"a":2}\n'
+    with real_app.app_context():
+        assert jigger.json.dumps({"b": 1, "a": 2}) == '{"b": 1, "a": 2}'
+
+
+def test_debug_pretty_prints_and_compact_overrides(real_app: Jigger) -> None:
+    @real_app.get("/")
+    def view() -> dict[str, list[int]]:
+        return {"a": [1]}
+
+    client = real_app.test_client()
+    assert client.get("/").get_data(as_text=True) == '{"a":[1]}\n'
+    real_app.debug = True
+    assert client.get("/").get_data(as_text=True) == '{\n  "a": [\n    1\n  ]\n}\n'
+    real_app.json.compact = True  # type: ignore[attr-defined]
+    assert client.get("/").get_data(as_text=True) == '{"a":[1]}\n'
+    real_app.debug = False
+    real_app.json.compact = False  # type: ignore[attr-defined]
+    assert client.get("/").get_data(as_text=True) == '{\n  "a": [\n    1\n  ]\n}\n'
+
+
+def test_ensure_ascii_setting(real_app: Jigger) -> None:
+    @real_app.get("/")
+    def view() -> dict[str, str]:
+        return {"name": "Zoë"}
+
+    client = real_app.test_client()
+    assert client.get("/").data == b'{"name":"Zo\\u00eb"}\n'
+    real_app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    assert client.get("/").data == '{"name":"Zoë"}\n'.encode()
+
+
+class SetsJSONProvider(DefaultJSONProvider):
+    """A provider that serialises sets and marks what it loads."""
+
+    @staticmethod
+    def default(o: t.Any) -> t.Any:
+        if isinstance(o, set):
+            return sorted(o)
+        return DefaultJSONProvider.default(o)
+
+    def loads(self, s: str | bytes, **kwargs: t.Any) -> t.Any:
+        data = super().loads(s, **kwargs)
+        if isinstance(data, dict):
+            data["_loaded_by"] = type(self).__name__
+        return data
+
+
+class SetsApp(Jigger):
+    json_provider_class = SetsJSONProvider
+
+
+def test_json_provider_class_on_an_app_subclass() -> None:
+    app = SetsApp(__name__)
+    assert isinstance(app.json, SetsJSONProvider)
+
+    @app.get("/")
+    def view() -> Response:
+        return jsonify(tags={"b", "a"})
+
+    data = app.test_client().get("/").data
+    assert stdlib_json.loads(data) == {"tags": ["a", "b"]}
+    with app.app_context():
+        loaded = jigger.json.loads('{"x": 1}')
+    assert loaded == {"x": 1, "_loaded_by": "SetsJSONProvider"}
+    assert jigger.json.loads('{"x": 1}') == {"x": 1}, "no app context: plain json"
+
+
+def test_replacing_app_json_instance(real_app: Jigger) -> None:
+    real_app.json = SetsJSONProvider(real_app)
+
+    @real_app.get("/")
+    def view() -> Response:
+        return jsonify({"s": {2, 1}})
+
+    assert stdlib_json.loads(real_app.test_client().get("/").data) == {"s": [1, 2]}
+
+
+def test_request_and_test_response_json_go_through_app_json() -> None:
+    app = SetsApp(__name__)
+
+    @app.post("/")
+    def view() -> dict[str, t.Any]:
+        return {"got": request.get_json()}
+
+    response = app.test_client().post("/", json={"a": 1})
+    assert stdlib_json.loads(response.data) == {
+        "got": {"a": 1, "_loaded_by": "SetsJSONProvider"}
+    }
+    assert response.json == {
+        "got": {"a": 1, "_loaded_by": "SetsJSONProvider"},
+        "_loaded_by": "SetsJSONProvider",
+    }
+
+
+def test_jsonify_outside_context_names_the_fix(real_app: Jigger) -> None:
+    with pytest.raises(RuntimeError, match=r"with app\.app_context\(\):"):
+        jsonify(a=1)
+    with real_app.app_context():
+        assert jsonify(a=1).get_data(as_text=True) == '{"a":1}\n'
+
+
+def test_jigger_json_and_jsonify_are_exported() -> None:
+    import jigger.json.provider as provider_module
+
+    assert jigger.jsonify is jsonify
+    assert provider_module.DefaultJSONProvider is DefaultJSONProvider
