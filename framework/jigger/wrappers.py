@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import typing as t
 
-from werkzeug.exceptions import BadRequest, HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException, UnsupportedMediaType
 from werkzeug.wrappers import Request as RequestBase
 from werkzeug.wrappers import Response as ResponseBase
 
@@ -66,6 +66,8 @@ class Request(RequestBase):
         """The largest non-file form field, from ``MAX_FORM_MEMORY_SIZE``."""
         if self._max_form_memory_size is not None:
             return self._max_form_memory_size
+        if _cv_ctx.get(None) is None:  # no app: Werkzeug's default limit
+            return RequestBase.max_form_memory_size
         return _config_value("MAX_FORM_MEMORY_SIZE")  # type: ignore[no-any-return]
 
     @max_form_memory_size.setter
@@ -77,6 +79,8 @@ class Request(RequestBase):
         """The most multipart form parts accepted, from ``MAX_FORM_PARTS``."""
         if self._max_form_parts is not None:
             return self._max_form_parts
+        if _cv_ctx.get(None) is None:  # no app: Werkzeug's default limit
+            return RequestBase.max_form_parts
         return _config_value("MAX_FORM_PARTS")  # type: ignore[no-any-return]
 
     @max_form_parts.setter
@@ -113,9 +117,10 @@ class Request(RequestBase):
 
     def on_json_loading_failed(self, e: ValueError | None) -> t.Any:
         """Called when the body is not valid JSON: a ``400 Bad Request`` that
-        says what was wrong with it (or that the content type was not JSON)."""
+        says what was wrong with it, or, when the content type was not JSON,
+        ``415 Unsupported Media Type`` (as Werkzeug 3.1 does)."""
         if e is None:
-            raise BadRequest(
+            raise UnsupportedMediaType(
                 "The request body was not sent as JSON: expected the"
                 f" 'application/json' content type, got {self.mimetype!r}."
             )
