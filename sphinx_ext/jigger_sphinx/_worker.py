@@ -7,12 +7,15 @@ pickle protocol on its original stdin/stdout, which it moves to private file
 descriptors at start; the reader's code sees /dev/null on fds 0 and 1, and its
 ``sys.stdout``/``sys.stderr`` are captured per example.
 
-Messages from the parent: ``("init", {"sys_path": [...]})``,
-``("run", payload)``, ``("quit",)``. Messages to the parent, for a run:
-``("setup", None)`` after the setup code, then one
-``("result", index, status, lineno, summary, detail, duration)`` per example
-in order, then ``("end",)``. The parent times each example from the previous
-message.
+Messages from the parent: ``("init", {"sys_path": [...], "progress_fd": fd})``,
+``("run", payload)``, ``("quit",)``. The worker first sends ``("ready", pid)``;
+for a run it sends ``("stale",)`` and exits when a module that examples
+imported changed on disk, else ``("setup", None)`` after the setup code, then
+one ``("result", index, status, lineno, summary, detail, duration)`` per
+example in order, then ``("end",)`` (or ``("error", text)`` on a bug of ours).
+The parent times each example from the previous message; before each example
+and each statement of a transcript the worker writes (index, line) to the
+progress file, so a timeout or crash names the line.
 """
 
 from __future__ import annotations

@@ -131,6 +131,22 @@ class _Worker:
         )
         init = {"sys_path": list(sys_path), "progress_fd": next(iter(pass_fds), None)}
         self.send(("init", init))
+        self.ready = False
+
+    def wait_ready(self, seconds: float) -> str | None:
+        """Wait for the worker to have started; the problem, if it did not."""
+        if self.ready:
+            return None
+        message = self.recv(time.monotonic() + seconds)
+        if message[0] == "ready":
+            self.ready = True
+            return None
+        if message is _TIMEOUT:
+            return f"the examples worker did not start within {seconds:g}s"
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(timeout=2)
+        code = self.proc.poll()
+        return f"the examples worker did not start (exit code {code})"
 
     def send(self, message: tuple[Any, ...]) -> bool:
         """Send a message; ``False`` if the worker is gone."""
@@ -480,15 +496,19 @@ class Runner:
         cwd = worker.scratch
         try:
             offset = worker.stderr_size()
+            problem = worker.wait_ready(max(60.0, self.timeout))
+            if problem is not None:
+                detail = worker.stderr_since(offset).strip()
+                self._replace_worker()
+                for i, example in enumerate(examples):
+                    outcomes[i] = Outcome("failed", example.lineno, problem, detail)
+                return False
             sent = worker.send(("run", {**payload, "cwd": cwd}))
             current = -1  # the setup code runs first
             last = time.monotonic()
             while True:
                 message = _EOF if not sent else worker.recv(last + self.timeout)
                 now = time.monotonic()
-                if message[0] == "ready":  # boot time is not the example's
-                    last = now
-                    continue
                 if message[0] == "stale":
                     return True
                 if message is _TIMEOUT:

@@ -680,6 +680,14 @@ def test_a_forked_child_uses_its_own_worker() -> None:
         assert run1(runner, pycon(">>> 2\n2\n")).status == "passed"
 
 
+def test_a_worker_that_cannot_start_is_reported(tmp_path: Path) -> None:
+    (tmp_path / "sitecustomize.py").write_text("import os\nos._exit(5)\n")
+    with Runner(env={"PYTHONPATH": str(tmp_path)}) as runner:
+        outcomes = runner.run_document([pycon(">>> 1\n1\n", 3), pycon(">>> 2\n", 5)])
+    assert [(o.status, o.lineno) for o in outcomes] == [("failed", 3), ("failed", 5)]
+    assert outcomes[0].summary == "the examples worker did not start (exit code 5)"
+
+
 def test_no_examples_starts_no_worker() -> None:
     runner = Runner()
     assert runner.run_document([]) == []
