@@ -1,0 +1,401 @@
+"""Tests for jigger.wrappers: what routing adds to the request, JSON bodies
+and their errors, the size limits read from the configuration (and set per
+request), the response defaults, and custom request and response classes.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+import pytest
+from werkzeug.test import EnvironBuilder
+
+from jigger import Blueprint, Jigger, Request, Response, request
+from jigger import wrappers as jigger_wrappers
+
+
+@pytest.fixture
+def app() -> Jigger:
+    app = Jigger("test_wrappers")
+    app.testing = True
+    return app
+
+
+def test_public_names() -> None:
+    assert jigger_wrappers.Request is Request
+    assert jigger_wrappers.Response is Response
+
+
+# -- what routing adds ------------------------------------------------------
+
+
+def test_endpoint_and_view_args(app: Jigger) -> None:
+    @app.get("/user/<int:uid>")
+    def user(uid: int) -> dict[str, t.Any]:
+        return {
+            "endpoint": request.endpoint,
+            "view_args": request.view_args,
+            "rule": request.url_rule.rule if request.url_rule else None,
+            "blueprint": request.blueprint,
+            "blueprints": request.blueprints,
+        }
+
+    assert app.test_client().get("/user/4").json == {
+        "endpoint": "user",
+        "view_args": {"uid": 4},
+        "rule": "/user/<int:uid>",
+        "blueprint": None,
+        "blueprints": [],
+    }
+
+
+def test_blueprint_names_innermost_first(app: Jigger) -> None:
+    parent = Blueprint("shop", __name__, url_prefix="/shop")
+    child = Blueprint("cart", __name__, url_prefix="/cart")
+
+    @child.get("/")
+    def view() -> dict[str, t.Any]:
+        return {
+            "endpoint": request.endpoint,
+            "blueprint": request.blueprint,
+            "blueprints": request.blueprints,
+        }
+
+    parent.register_blueprint(child)
+    app.register_blueprint(parent)
+    assert app.test_client().get("/shop/cart/").json == {
+        "endpoint": "shop.cart.view",
+        "blueprint": "shop.cart",
+        "blueprints": ["shop.cart", "shop"],
+    }
+
+
+def test_no_endpoint_when_nothing_matched(app: Jigger) -> None:
+    seen: list[t.Any] = []
+
+    @app.errorhandler(404)
+    def not_found(e: Exception) -> tuple[str, int]:
+        seen.append((request.endpoint, request.url_rule, request.blueprint))
+        return "nope", 404
+
+    assert app.test_client().get("/missing").status_code == 404
+    assert seen == [(None, None, None)]
+    with app.test_request_context("/missing"):
+        assert request.routing_exception is not None
+        assert request.routing_exception.code == 404
+
+
+# -- JSON bodies -------------------------------------------------------------
+
+
+@pytest.fixture
+def json_app(app: Jigger) -> Jigger:
+    @app.post("/echo")
+    def echo() -> dict[str, t.Any]:
+        return {"got": request.get_json()}
+
+    @app.post("/silent")
+    def silent() -> dict[str, t.Any]:
+        return {"got": request.get_json(silent=True)}
+
+    @app.post("/forced")
+    def forced() -> dict[str, t.Any]:
+        return {"got": request.get_json(force=True)}
+
+    return app
+
+
+def test_get_json(json_app: Jigger) -> None:
+    response = json_app.test_client().post("/echo", json={"a": [1, 2]})
+    assert response.json == {"got": {"a": [1, 2]}}
+
+
+def test_bad_json_is_a_400_that_says_what_was_wrong(json_app: Jigger) -> None:
+    response = json_app.test_client().post(
+        "/echo", data="{'single': 1}", content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert "not valid JSON" in response.text
+    assert "double quotes" in response.text, "the decoder's own reason is shown"
+    assert "line 1 column 2" in response.text
+
+
+def test_wrong_content_type_is_a_415(json_app: Jigger) -> None:
+    client = json_app.test_client()
+    response = client.post("/echo", data={"a": "1"})
+    assert response.status_code == 415
+    assert "application/json" in response.text
+    assert "application/x-www-form-urlencoded" in response.text
+    assert client.post("/echo", data="{}").status_code == 415
+
+
+def test_silent_and_force(json_app: Jigger) -> None:
+    client = json_app.test_client()
+    bad = client.post("/silent", data="{bad", content_type="application/json")
+    assert bad.json == {"got": None}
+    assert client.post("/silent", data={"a": "1"}).json == {"got": None}
+    assert client.post("/forced", data='{"a": 1}').json == {"got": {"a": 1}}
+    assert client.post("/forced", data="{bad").status_code == 400
+
+
+def test_json_error_reaches_a_400_handler(json_app: Jigger) -> None:
+    json_app.register_error_handler(400, lambda e: ({"error": e.description}, 400))
+    response = json_app.test_client().post(
+        "/echo", data="[1,", content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json is not None
+    assert response.json["error"].startswith("The request body is not valid JSON")
+
+
+def test_request_json_uses_the_app_provider(app: Jigger) -> None:
+    seen: list[str] = []
+    original = app.json.loads
+
+    def loads(s: str | bytes, **kwargs: t.Any) -> t.Any:
+        seen.append("provider")
+        return original(s, **kwargs)
+
+    app.json.loads = loads  # type: ignore[method-assign]
+    with app.test_request_context(json={"x": 1}):
+        assert request.get_json() == {"x": 1}
+    assert seen == ["provider"]
+
+
+# -- size limits -------------------------------------------------------------
+
+
+@pytest.fixture
+def upload_app(app: Jigger) -> Jigger:
+    @app.post("/raw")
+    def raw() -> str:
+        return str(len(request.get_data()))
+
+    @app.post("/form")
+    def form() -> dict[str, int]:
+        return {key: len(value) for key, value in request.form.items()}
+
+    return app
+
+
+def test_max_content_length_gives_413(upload_app: Jigger) -> None:
+    upload_app.config["MAX_CONTENT_LENGTH"] = 20
+    client = upload_app.test_client()
+    assert client.post("/raw", data="x" * 20).text == "20"
+    assert client.post("/raw", data="x" * 21).status_code == 413
+    big_form = client.post("/form", data={"a": "x" * 50})
+    assert big_form.status_code == 413
+
+
+def test_max_content_length_none_means_no_limit(upload_app: Jigger) -> None:
+    upload_app.config["MAX_CONTENT_LENGTH"] = None
+    assert upload_app.test_client().post("/raw", data="x" * 100_000).text == "100000"
+
+
+def test_max_content_length_set_per_request(app: Jigger) -> None:
+    @app.post("/small")
+    def small() -> str:
+        request.max_content_length = 10
+        return str(len(request.get_data()))
+
+    @app.post("/large")
+    def large() -> str:
+        request.max_content_length = 1000
+        return str(len(request.get_data()))
+
+    app.config["MAX_CONTENT_LENGTH"] = 100
+    client = app.test_client()
+    assert client.post("/small", data="x" * 11).status_code == 413
+    assert client.post("/small", data="x" * 10).text == "10"
+    assert client.post("/large", data="x" * 500).text == "500"
+
+
+def test_max_form_memory_size(upload_app: Jigger) -> None:
+    # The limit counts the buffered part (with its headers), so stay clear of
+    # the edge on both sides.
+    upload_app.config["MAX_FORM_MEMORY_SIZE"] = 1000
+    client = upload_app.test_client()
+    multipart = "multipart/form-data"
+    ok = client.post("/form", data={"a": "x" * 500}, content_type=multipart)
+    assert ok.json == {"a": 500}
+    too_big = client.post("/form", data={"a": "x" * 2000}, content_type=multipart)
+    assert too_big.status_code == 413
+
+
+def test_max_form_memory_size_per_request(app: Jigger) -> None:
+    @app.post("/strict")
+    def strict() -> str:
+        request.max_form_memory_size = 1000
+        return str(len(request.form["a"]))
+
+    app.config["MAX_FORM_MEMORY_SIZE"] = 100_000
+    client = app.test_client()
+    multipart = "multipart/form-data"
+    ok = client.post("/strict", data={"a": "x" * 500}, content_type=multipart)
+    assert ok.status_code == 200
+    assert ok.text == "500"
+    big = client.post("/strict", data={"a": "x" * 2000}, content_type=multipart)
+    assert big.status_code == 413
+
+
+def test_max_form_parts(upload_app: Jigger) -> None:
+    upload_app.config["MAX_FORM_PARTS"] = 3
+    client = upload_app.test_client()
+    multipart = "multipart/form-data"
+    three = {"a": "1", "b": "2", "c": "3"}
+    assert client.post("/form", data=three, content_type=multipart).json == {
+        "a": 1,
+        "b": 1,
+        "c": 1,
+    }
+    four = {**three, "d": "4"}
+    assert client.post("/form", data=four, content_type=multipart).status_code == 413
+
+
+def test_max_form_parts_per_request(app: Jigger) -> None:
+    @app.post("/one")
+    def one() -> str:
+        request.max_form_parts = 1
+        return ",".join(request.form)
+
+    client = app.test_client()
+    multipart = "multipart/form-data"
+    assert client.post("/one", data={"a": "1"}, content_type=multipart).text == "a"
+    two = client.post("/one", data={"a": "1", "b": "2"}, content_type=multipart)
+    assert two.status_code == 413
+
+
+def test_limits_read_from_config_in_a_context(app: Jigger) -> None:
+    app.config.update(
+        MAX_CONTENT_LENGTH=123, MAX_FORM_MEMORY_SIZE=456, MAX_FORM_PARTS=7
+    )
+    with app.test_request_context():
+        assert request.max_content_length == 123
+        assert request.max_form_memory_size == 456
+        assert request.max_form_parts == 7
+
+
+def test_limits_outside_a_context_are_werkzeugs_defaults() -> None:
+    req = Request(EnvironBuilder().get_environ())
+    assert req.max_content_length is None
+    assert req.max_form_memory_size == 500_000
+    assert req.max_form_parts == 1_000
+
+
+def test_default_limits_are_flasks(app: Jigger) -> None:
+    with app.test_request_context():
+        assert request.max_content_length is None
+        assert request.max_form_memory_size == 500_000
+        assert request.max_form_parts == 1_000
+
+
+# -- responses ---------------------------------------------------------------
+
+
+def test_response_default_mimetype_is_html() -> None:
+    response = Response("<p>hi</p>")
+    assert response.mimetype == "text/html"
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert Response("x", mimetype="text/plain").mimetype == "text/plain"
+
+
+def test_response_keeps_a_relative_location() -> None:
+    response = Response(status=302, headers={"Location": "/next"})
+    env = EnvironBuilder(base_url="http://example.test").get_environ()
+    headers = response.get_wsgi_headers(env)
+    assert headers["Location"] == "/next"
+
+
+def test_max_cookie_size_from_config(app: Jigger) -> None:
+    app.config["MAX_COOKIE_SIZE"] = 100
+
+    @app.get("/small")
+    def small() -> Response:
+        response = Response("ok")
+        response.set_cookie("c", "x" * 10)
+        return response
+
+    @app.get("/big")
+    def big() -> Response:
+        response = Response("ok")
+        response.set_cookie("c", "x" * 200)
+        return response
+
+    client = app.test_client()
+    assert client.get("/small").status_code == 200
+    with pytest.warns(UserWarning, match="'c' cookie is too large"):
+        client.get("/big")
+
+
+def test_max_cookie_size_zero_disables_the_check(app: Jigger) -> None:
+    app.config["MAX_COOKIE_SIZE"] = 0
+    with app.test_request_context():
+        response = Response()
+        response.set_cookie("c", "x" * 5000)  # no warning: warnings are errors
+        assert response.max_cookie_size == 0
+
+
+def test_max_cookie_size_outside_a_context_is_werkzeugs() -> None:
+    assert Response().max_cookie_size == 4093
+
+
+# -- custom classes ------------------------------------------------------------
+
+
+class JSONishRequest(Request):
+    """A request class with one helper, as an app might add."""
+
+    @property
+    def wants_json(self) -> bool:
+        return self.accept_mimetypes.best == "application/json"
+
+
+class PlainResponse(Response):
+    default_mimetype = "text/plain"
+
+
+class CustomApp(Jigger):
+    request_class = JSONishRequest
+    response_class = PlainResponse
+
+
+def test_custom_request_and_response_classes() -> None:
+    app = CustomApp("custom")
+
+    @app.get("/")
+    def index() -> str:
+        assert isinstance(request._get_current_object(), JSONishRequest)  # type: ignore[attr-defined]
+        return f"json={t.cast(JSONishRequest, request).wants_json}"
+
+    @app.get("/dict")
+    def as_dict() -> dict[str, int]:
+        return {"a": 1}
+
+    client = app.test_client()
+    response = client.get("/", headers={"Accept": "application/json"})
+    assert response.text == "json=True"
+    assert response.mimetype == "text/plain"
+    with app.test_request_context():
+        made = app.make_response("x")
+        assert type(made) is PlainResponse
+        assert type(app.make_response(({"a": 1}, 201))).__name__ == "PlainResponse"
+    dict_response = client.get("/dict")
+    assert dict_response.mimetype == "application/json"
+
+
+def test_custom_request_class_in_explicit_view() -> None:
+    app = CustomApp("custom")
+
+    @app.get("/")
+    def index(req: JSONishRequest) -> str:
+        return "json" if req.wants_json else "html"
+
+    client = app.test_client()
+    assert client.get("/", headers={"Accept": "application/json"}).text == "json"
+    assert client.get("/", headers={"Accept": "text/html"}).text == "html"
+
+
+def test_redirect_uses_the_response_class() -> None:
+    app = CustomApp("custom")
+    with app.app_context():
+        assert isinstance(app.redirect("/x"), PlainResponse)
