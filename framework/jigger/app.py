@@ -218,7 +218,8 @@ class Jigger(App):
         server_name = self.config.get("SERVER_NAME")
         sn_host, _, sn_port = (server_name or "").partition(":")
         host = host or sn_host or "127.0.0.1"
-        port = int(port or sn_port or 5000)
+        # port=0 is meaningful: the OS picks a free port.
+        port = int(port if port is not None else (sn_port or 5000))
         options.setdefault("use_reloader", self.debug)
         options.setdefault("use_debugger", self.debug)
         options.setdefault("threaded", True)
