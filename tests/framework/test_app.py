@@ -1019,6 +1019,14 @@ def test_run_takes_host_and_port_from_server_name(
     assert run_simple.calls[2][:2] == ("127.0.0.1", 9000)
 
 
+def test_run_port_zero_asks_for_a_free_port(
+    app: Jigger, run_simple: _RunSimple
+) -> None:
+    app.config["SERVER_NAME"] = "dev.local:8080"
+    app.run(port=0, load_dotenv=False)
+    assert run_simple.calls[0][:2] == ("dev.local", 0)
+
+
 def test_run_passes_options_through(app: Jigger, run_simple: _RunSimple) -> None:
     app.run(
         debug=True,
