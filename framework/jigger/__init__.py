@@ -11,6 +11,9 @@ True
 
 from __future__ import annotations
 
+import sys as _sys
+import typing as _t
+
 from . import json as json
 from .app import Flask as Flask
 from .app import Jigger as Jigger
@@ -46,5 +49,36 @@ from .signals import request_tearing_down as request_tearing_down
 from .signals import template_rendered as template_rendered
 from .wrappers import Request as Request
 from .wrappers import Response as Response
+
+if _t.TYPE_CHECKING:  # pragma: no cover
+    from .templating import render_template as render_template
+    from .templating import render_template_string as render_template_string
+    from .templating import stream_template as stream_template
+    from .templating import stream_template_string as stream_template_string
+
+# Exported on first use, so that 'import jigger' does not import Jinja2.
+_LAZY_TEMPLATING = frozenset(
+    {
+        "render_template",
+        "render_template_string",
+        "stream_template",
+        "stream_template_string",
+    }
+)
+
+
+def __getattr__(name: str) -> _t.Any:
+    if name in _LAZY_TEMPLATING:
+        from . import templating
+
+        value = getattr(templating, name)
+        setattr(_sys.modules[__name__], name, value)
+        return value
+    raise AttributeError(f"module 'jigger' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*vars(_sys.modules[__name__]), *_LAZY_TEMPLATING})
+
 
 __version__ = "0.1.0.dev0"

@@ -28,6 +28,7 @@ import os
 import sys
 import typing as t
 from datetime import timedelta
+from functools import cached_property
 from types import TracebackType
 from urllib.parse import quote
 
@@ -42,8 +43,8 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from . import typing as ft
 from .ctx import AppContext, RequestContext
-from .globals import _cv_ctx
-from .helpers import send_from_directory
+from .globals import _cv_ctx, g, request, session
+from .helpers import get_flashed_messages, send_from_directory
 from .sansio.app import App
 from .sessions import SecureCookieSessionInterface, SessionInterface
 from .signals import (
@@ -58,6 +59,7 @@ from .wrappers import Request, Response
 if t.TYPE_CHECKING:  # pragma: no cover
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
+    from .templating import DispatchingJinjaLoader, Environment
     from .testing import FlaskClient
 
 T_error = t.TypeVar("T_error", bound=BaseException)
@@ -124,10 +126,76 @@ class Jigger(App):
                 " static files."
             )
         return send_from_directory(
-            t.cast(str, self.static_folder),
+            self._static_file_or_404(filename),
             filename,
             max_age=self.get_send_file_max_age(filename),
         )
+
+    # -- templates -------------------------------------------------------
+
+    @cached_property
+    def jinja_env(self) -> Environment:
+        """The Jinja2 environment that renders this app's templates,
+        created by :meth:`create_jinja_environment` the first time it is
+        used (creating the app does not import Jinja2)."""
+        return self.create_jinja_environment()
+
+    def create_jinja_environment(self) -> Environment:
+        """Create :attr:`jinja_env` from :attr:`jinja_options`, with
+        autoescaping chosen by :meth:`select_jinja_autoescape`, auto reload
+        from :attr:`templates_auto_reload`, the filters, tests and globals
+        registered so far, and the globals ``url_for``,
+        ``get_flashed_messages``, ``config``, ``request``, ``session`` and
+        ``g``."""
+        options = dict(self.jinja_options)
+        options.setdefault("autoescape", self.select_jinja_autoescape)
+        options.setdefault("auto_reload", self.templates_auto_reload)
+        env = self.jinja_environment(self, **options)
+        env.globals.update(
+            url_for=self.url_for,
+            get_flashed_messages=get_flashed_messages,
+            config=self.config,
+            request=request,
+            session=session,
+            g=g,
+        )
+        env.policies["json.dumps_function"] = self.json.dumps
+        for kind, name, func in self._jinja_additions:
+            getattr(env, kind)[name] = func
+        return env
+
+    def create_global_jinja_loader(self) -> DispatchingJinjaLoader:
+        """The loader of :attr:`jinja_env`: the app's template folder,
+        then each blueprint's."""
+        from .templating import DispatchingJinjaLoader
+
+        return DispatchingJinjaLoader(self)
+
+    def update_template_context(self, context: dict[str, t.Any]) -> None:
+        """Add ``g``, ``request`` and ``session`` (when there is a request)
+        and what the context processors return to ``context``: the app's
+        processors, then those of the request's blueprints, outermost first.
+        Values the caller passed are never overridden."""
+        ctx = _cv_ctx.get(None)
+        names: tuple[str | None, ...] = (None,)
+        extra: dict[str, t.Any] = {}
+        if ctx is not None:
+            extra["g"] = ctx.g
+            req = ctx.request
+            if req is not None:
+                extra["request"] = req
+                extra["session"] = ctx.session
+                if req.blueprints:
+                    names = (None, *reversed(req.blueprints))
+        processors = self.template_context_processors
+        for name in names:
+            funcs = processors.get(name)
+            if funcs:
+                for func in funcs:
+                    extra.update(self.ensure_sync(func)())
+        if extra:
+            extra.update(context)
+            context.update(extra)
 
     def open_instance_resource(
         self, resource: str, mode: str = "rb", encoding: str | None = "utf-8"

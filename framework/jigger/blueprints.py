@@ -49,7 +49,7 @@ class Blueprint(SansioBlueprint):
                 " static_folder= to serve static files."
             )
         return send_from_directory(
-            t.cast(str, self.static_folder),
+            self._static_file_or_404(filename),
             filename,
             max_age=self.get_send_file_max_age(filename),
         )

@@ -33,6 +33,7 @@ from .scaffold import (
 if t.TYPE_CHECKING:  # pragma: no cover
     from werkzeug.wrappers import Response as BaseResponse
 
+    from ..templating import Environment
     from .blueprints import Blueprint
 
 
@@ -40,6 +41,22 @@ T_shell_context_processor = t.TypeVar(
     "T_shell_context_processor", bound=ft.ShellContextProcessorCallable
 )
 T_teardown = t.TypeVar("T_teardown", bound=ft.TeardownCallable)
+T_template_filter = t.TypeVar("T_template_filter", bound=ft.TemplateFilterCallable)
+T_template_global = t.TypeVar("T_template_global", bound=ft.TemplateGlobalCallable)
+T_template_test = t.TypeVar("T_template_test", bound=ft.TemplateTestCallable)
+
+#: The file name endings that turn autoescaping on.
+_AUTOESCAPE_SUFFIXES = (".html", ".htm", ".xml", ".xhtml", ".svg")
+
+
+class _DefaultJinjaEnvironment:
+    """The default of :attr:`App.jinja_environment`: it imports
+    :mod:`jigger.templating` (and so Jinja2) only when it is read."""
+
+    def __get__(self, obj: object, owner: type | None = None) -> type[Environment]:
+        from ..templating import Environment
+
+        return Environment
 
 
 def _make_timedelta(value: timedelta | int) -> timedelta:
@@ -103,6 +120,14 @@ class App(Scaffold):
     url_map_class = Map
     #: The defaults of :attr:`config`.
     default_config = DEFAULT_CONFIG
+    #: Options for the Jinja2 environment (``autoescape``, ``trim_blocks``,
+    #: ``extensions`` ...); change them before the first template renders.
+    jinja_options: dict[str, t.Any] = {}
+    if t.TYPE_CHECKING:
+        #: The class of :attr:`jinja_env`, a :class:`jigger.templating.Environment`.
+        jinja_environment: type[Environment]
+    else:
+        jinja_environment = _DefaultJinjaEnvironment()
 
     testing = ConfigAttribute[bool]("TESTING")
     secret_key = ConfigAttribute["str | bytes | None"]("SECRET_KEY")
@@ -156,6 +181,9 @@ class App(Scaffold):
         self.blueprints: dict[str, Blueprint] = {}
         #: A place for extensions to keep their state, by extension name.
         self.extensions: dict[str, t.Any] = {}
+        # (kind, name, function) of filters, tests and globals, kept until the
+        # Jinja environment is created (adding one must not create it).
+        self._jinja_additions: list[tuple[str, str, t.Callable[..., t.Any]]] = []
         #: The :class:`~werkzeug.routing.Map` of all URL rules.
         self.url_map = self.url_map_class(host_matching=host_matching)
         self.subdomain_matching = subdomain_matching
@@ -206,6 +234,37 @@ class App(Scaffold):
     @debug.setter
     def debug(self, value: bool) -> None:
         self.config["DEBUG"] = value
+        if self.config["TEMPLATES_AUTO_RELOAD"] is None and "jinja_env" in vars(self):
+            self.jinja_env.auto_reload = self.templates_auto_reload  # type: ignore[attr-defined]
+
+    @property
+    def templates_auto_reload(self) -> bool:
+        """Whether templates are reloaded when their file changes
+        (``TEMPLATES_AUTO_RELOAD``; when that is ``None``, in debug mode)."""
+        value = self.config["TEMPLATES_AUTO_RELOAD"]
+        return self.debug if value is None else bool(value)
+
+    @templates_auto_reload.setter
+    def templates_auto_reload(self, value: bool) -> None:
+        self.config["TEMPLATES_AUTO_RELOAD"] = value
+        if "jinja_env" in vars(self):
+            self.jinja_env.auto_reload = bool(value)  # type: ignore[attr-defined]
+
+    def select_jinja_autoescape(self, filename: str | None) -> bool:
+        """Whether autoescaping is on for the template ``filename``: for
+        ``.html``, ``.htm``, ``.xml``, ``.xhtml`` and ``.svg`` files, and for
+        templates given as strings (``filename`` is ``None``).
+
+        >>> from jigger import Jigger
+        >>> app = Jigger("t")
+        >>> app.select_jinja_autoescape("page.html")
+        True
+        >>> app.select_jinja_autoescape("mail.txt")
+        False
+        """
+        if filename is None:
+            return True
+        return filename.lower().endswith(_AUTOESCAPE_SUFFIXES)
 
     def make_config(self, instance_relative: bool = False) -> Config:
         """Create :attr:`config` with the defaults and ``DEBUG`` from the
@@ -392,6 +451,113 @@ class App(Scaffold):
         """Register a function whose dict is added to ``jigger shell``."""
         self.shell_context_processors.append(f)
         return f
+
+    # -- template filters, tests and globals --------------------------------
+
+    def _add_jinja(
+        self, kind: str, f: t.Callable[..., t.Any], name: str | None
+    ) -> None:
+        key = name or f.__name__
+        self._jinja_additions.append((kind, key, f))
+        if "jinja_env" in vars(self):
+            getattr(self.jinja_env, kind)[key] = f  # type: ignore[attr-defined]
+
+    @t.overload
+    def template_filter(self, name: T_template_filter) -> T_template_filter: ...
+    @t.overload
+    def template_filter(
+        self, name: str | None = None
+    ) -> t.Callable[[T_template_filter], T_template_filter]: ...
+    @setupmethod
+    def template_filter(
+        self, name: T_template_filter | str | None = None
+    ) -> T_template_filter | t.Callable[[T_template_filter], T_template_filter]:
+        """Register the decorated function as a template filter, under
+        ``name`` or the function's name. Works with and without parentheses.
+
+        >>> from jigger import Jigger, render_template_string
+        >>> app = Jigger("t")
+        >>> @app.template_filter("shout")
+        ... def shout(s: str) -> str:
+        ...     return s.upper() + "!"
+        >>> with app.app_context():
+        ...     render_template_string("{{ 'hi' | shout }}")
+        'HI!'
+        """
+        if callable(name):
+            self.add_template_filter(name)
+            return name
+
+        def decorator(f: T_template_filter) -> T_template_filter:
+            self.add_template_filter(f, name=name)
+            return f
+
+        return decorator
+
+    @setupmethod
+    def add_template_filter(
+        self, f: ft.TemplateFilterCallable, name: str | None = None
+    ) -> None:
+        """Register ``f`` as a template filter; see :meth:`template_filter`."""
+        self._add_jinja("filters", f, name)
+
+    @t.overload
+    def template_test(self, name: T_template_test) -> T_template_test: ...
+    @t.overload
+    def template_test(
+        self, name: str | None = None
+    ) -> t.Callable[[T_template_test], T_template_test]: ...
+    @setupmethod
+    def template_test(
+        self, name: T_template_test | str | None = None
+    ) -> T_template_test | t.Callable[[T_template_test], T_template_test]:
+        """Register the decorated function as a template test
+        (``{% if n is prime %}``), under ``name`` or the function's name."""
+        if callable(name):
+            self.add_template_test(name)
+            return name
+
+        def decorator(f: T_template_test) -> T_template_test:
+            self.add_template_test(f, name=name)
+            return f
+
+        return decorator
+
+    @setupmethod
+    def add_template_test(
+        self, f: ft.TemplateTestCallable, name: str | None = None
+    ) -> None:
+        """Register ``f`` as a template test; see :meth:`template_test`."""
+        self._add_jinja("tests", f, name)
+
+    @t.overload
+    def template_global(self, name: T_template_global) -> T_template_global: ...
+    @t.overload
+    def template_global(
+        self, name: str | None = None
+    ) -> t.Callable[[T_template_global], T_template_global]: ...
+    @setupmethod
+    def template_global(
+        self, name: T_template_global | str | None = None
+    ) -> T_template_global | t.Callable[[T_template_global], T_template_global]:
+        """Make the decorated function available in every template, under
+        ``name`` or the function's name."""
+        if callable(name):
+            self.add_template_global(name)
+            return name
+
+        def decorator(f: T_template_global) -> T_template_global:
+            self.add_template_global(f, name=name)
+            return f
+
+        return decorator
+
+    @setupmethod
+    def add_template_global(
+        self, f: ft.TemplateGlobalCallable, name: str | None = None
+    ) -> None:
+        """Register ``f`` as a template global; see :meth:`template_global`."""
+        self._add_jinja("globals", f, name)
 
     # -- errors ----------------------------------------------------------
 

@@ -348,9 +348,7 @@ class Blueprint(Scaffold):
         self, f: ft.TemplateFilterCallable, name: str | None = None
     ) -> None:
         """Register ``f`` as a template filter for the whole app."""
-        self.record_once(
-            lambda s: s.app.add_template_filter(f, name=name)  # type: ignore[attr-defined]
-        )
+        self.record_once(lambda s: s.app.add_template_filter(f, name=name))
 
     @setupmethod
     def app_template_test(
@@ -369,9 +367,7 @@ class Blueprint(Scaffold):
         self, f: ft.TemplateTestCallable, name: str | None = None
     ) -> None:
         """Register ``f`` as a template test for the whole app."""
-        self.record_once(
-            lambda s: s.app.add_template_test(f, name=name)  # type: ignore[attr-defined]
-        )
+        self.record_once(lambda s: s.app.add_template_test(f, name=name))
 
     @setupmethod
     def app_template_global(
@@ -390,9 +386,7 @@ class Blueprint(Scaffold):
         self, f: ft.TemplateGlobalCallable, name: str | None = None
     ) -> None:
         """Register ``f`` as a template global for the whole app."""
-        self.record_once(
-            lambda s: s.app.add_template_global(f, name=name)  # type: ignore[attr-defined]
-        )
+        self.record_once(lambda s: s.app.add_template_global(f, name=name))
 
     @setupmethod
     def before_app_request(self, f: T_before_request) -> T_before_request:

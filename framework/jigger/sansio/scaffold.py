@@ -6,15 +6,16 @@ import os
 import pathlib
 import typing as t
 from collections import defaultdict
-from functools import update_wrapper
+from functools import cached_property, update_wrapper
 
-from werkzeug.exceptions import HTTPException, default_exceptions
+from werkzeug.exceptions import HTTPException, NotFound, default_exceptions
 
 from .. import typing as ft
 from ..helpers import get_root_path
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from click import Group
+    from jinja2 import FileSystemLoader
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
 T_after_request = t.TypeVar("T_after_request", bound=ft.AfterRequestCallable[t.Any])
@@ -141,6 +142,33 @@ class Scaffold:
     def has_static_folder(self) -> bool:
         """Whether a static folder is set (it need not exist yet)."""
         return self.static_folder is not None
+
+    def _static_file_or_404(self, filename: str) -> str:
+        """The static folder, after checking that ``filename`` (already
+        refused by Werkzeug's safe join if it climbs out with ``..``) does
+        not lead outside it through a symbolic link: a link inside the
+        static folder that resolves elsewhere answers ``404 Not Found``."""
+        folder = t.cast(str, self.static_folder)
+        try:
+            real_folder = os.path.realpath(folder)
+            real_file = os.path.realpath(os.path.join(folder, filename))
+            inside = os.path.commonpath([real_folder, real_file]) == real_folder
+        except (ValueError, OSError):
+            inside = False
+        if not inside:
+            raise NotFound()
+        return folder
+
+    @cached_property
+    def jinja_loader(self) -> FileSystemLoader | None:
+        """The loader of :attr:`template_folder` (relative to
+        :attr:`root_path`), or ``None`` without a template folder. Jinja2 is
+        imported the first time this is read, not before."""
+        if self.template_folder is None:
+            return None
+        from jinja2 import FileSystemLoader
+
+        return FileSystemLoader(os.path.join(self.root_path, self.template_folder))
 
     @property
     def static_url_path(self) -> str | None:
