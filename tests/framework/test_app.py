@@ -720,6 +720,61 @@ def test_unhandled_error_in_production_is_a_plain_500(
     assert "hunter2-secret" in str(record.exc_info[1])
 
 
+def test_after_request_hooks_also_run_for_error_pages(app: Jigger) -> None:
+    app.testing = False
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        response.headers["X-Frame-Options"] = "DENY"
+        return response
+
+    app.register_error_handler(ShopError, lambda e: ("shop error", 409))
+    app.add_url_rule("/shop", "shop", lambda: (_ for _ in ()).throw(OutOfStock()))
+    app.add_url_rule("/crash", "crash", divide_by_zero)
+    client = app.test_client()
+    for path, code in [("/shop", 409), ("/missing", 404), ("/crash", 500)]:
+        rv = client.get(path)
+        assert rv.status_code == code
+        assert rv.headers["X-Frame-Options"] == "DENY"
+
+
+def test_failing_after_request_on_an_error_page_is_logged(
+    app: Jigger, caplog: pytest.LogCaptureFixture
+) -> None:
+    app.testing = False
+
+    @app.after_request
+    def broken(response: Response) -> Response:
+        raise ValueError("hook is broken")
+
+    app.add_url_rule("/", "index", returns("fine"))
+    rv = app.test_client().get("/")
+    # The hook fails on the page, then again on the 500 page: still a 500.
+    assert rv.status_code == 500
+    errors = [r.exc_info[1] for r in _app_records(caplog, app) if r.exc_info]
+    assert [str(e) for e in errors] == ["hook is broken", "hook is broken"]
+
+
+def test_failing_error_handler_gives_a_500(
+    app: Jigger, caplog: pytest.LogCaptureFixture
+) -> None:
+    app.testing = False
+    seen: list[BaseException | None] = []
+    app.teardown_request(seen.append)
+
+    @app.errorhandler(ShopError)
+    def broken_handler(e: ShopError) -> str:
+        raise RuntimeError("handler broke")
+
+    app.add_url_rule("/", "index", lambda: (_ for _ in ()).throw(OutOfStock()))
+    rv = app.test_client().get("/")
+    assert rv.status_code == 500
+    assert isinstance(seen[0], RuntimeError)
+    [record] = _app_records(caplog, app)
+    assert record.exc_info is not None
+    assert str(record.exc_info[1]) == "handler broke"
+
+
 def test_testing_mode_propagates_unhandled_errors(app: Jigger) -> None:
     app.add_url_rule("/", "index", divide_by_zero)
     with pytest.raises(ZeroDivisionError):
