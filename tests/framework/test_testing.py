@@ -124,6 +124,29 @@ def test_session_transaction_sets_the_session(client: FlaskClient) -> None:
     assert client.get("/whoami").json["user"] is None  # type: ignore[index]
 
 
+@pytest.mark.parametrize(
+    "config",
+    [
+        {"APPLICATION_ROOT": "/store"},
+        {"SERVER_NAME": "shop.example"},
+        {"SERVER_NAME": "shop.example:8080", "APPLICATION_ROOT": "/s"},
+        {"SERVER_NAME": "app.example.test", "SESSION_COOKIE_DOMAIN": "example.test"},
+        {"SESSION_COOKIE_NAME": "sid", "SESSION_COOKIE_PATH": "/"},
+    ],
+)
+def test_session_transaction_matches_the_apps_cookie_settings(
+    app: Jigger, config: dict[str, str]
+) -> None:
+    app.config.update(config)
+    client = app.test_client()
+    with client.session_transaction() as sess:
+        sess["user"] = "ada"
+    assert client.get("/whoami").json["user"] == "ada"  # type: ignore[index]
+    with client.session_transaction() as sess:
+        sess["user"] += "+"
+    assert client.get("/whoami").json["user"] == "ada+"  # type: ignore[index]
+
+
 def test_session_transaction_is_dropped_when_the_block_fails(
     client: FlaskClient,
 ) -> None:
@@ -188,6 +211,7 @@ def test_with_client_keeps_the_last_request_context(
         assert request.path == "/whoami"  # the newest request replaces it
         assert "visited" not in g
     assert not has_request_context()
+    assert torn == ["/", "/whoami"]  # each request torn down exactly once
 
 
 def test_with_client_gives_the_session(client: FlaskClient) -> None:
