@@ -500,3 +500,104 @@ def test_config_from_object_and_mapping(bar: ModuleType) -> None:
     assert config["SECRET_KEY"] is None
     assert config["PROPAGATE_EXCEPTIONS"] is None
     assert isinstance(config, dict)
+
+
+# Whole responses, compared between the two frameworks
+
+_JSON = "application/json"
+_DETAIL = (
+    "Flask hides why a body is not JSON outside debug mode (generic 400 text);"
+    " jigger names the parse error"
+)
+_SAME_ON_BOTH: list[tuple[str, str, dict[str, Any]]] = [
+    ("GET", "/", {}),
+    ("GET", "/drinks?sort=abv", {}),
+    ("POST", "/drinks", {"json": {"name": "sour", "abv": 15}}),
+    ("PUT", "/drinks/2", {"json": {"abv": 31}}),
+    ("DELETE", "/drinks/2", {}),
+    ("GET", "/drinks/9", {}),
+    ("GET", "/drinks/abc", {}),
+    ("GET", "/drinks/", {}),
+    ("GET", "//drinks", {}),
+    ("GET", "/drinks/%E2%82%AC", {}),
+    ("PATCH", "/drinks/1", {}),
+    ("TRACE", "/", {}),
+    ("HEAD", "/drinks", {}),
+    ("OPTIONS", "/drinks", {}),
+    ("OPTIONS", "/nowhere", {}),
+    ("GET", "/menu", {}),
+    ("GET", "/old-menu", {}),
+    ("GET", "/cellar", {}),
+    ("GET", "/links", {}),
+    ("GET", "/whoami", {"headers": {"X-Bartender": "al"}}),
+    ("GET", "/closed/now", {}),
+    ("GET", "/tip", {}),
+    ("GET", "/pour/3?glass=flute", {}),
+    ("GET", "/pour/0", {}),
+    ("GET", "/recipe/fizz", {}),
+    ("GET", "/teapot", {}),
+    ("GET", "/tagged", {}),
+    ("GET", "/queued", {}),
+    ("GET", "/label", {}),
+    ("GET", "/menu.txt", {}),
+    ("GET", "/stock", {}),
+    ("GET", "/specials", {}),
+    ("GET", "/members", {}),
+    ("GET", "/sold-out/ice", {}),
+    ("GET", "/broken-glass", {}),
+    ("GET", "/boom", {}),
+    ("GET", "/forgot", {}),
+    ("GET", "/de/greeting", {}),
+    ("GET", "/shelf/", {}),
+    ("GET", "/mix/a+b", {}),
+    ("POST", "/drinks", {"json": [1]}),
+    ("POST", "/drinks", {"data": "{bad", "content_type": _JSON, "xfail": _DETAIL}),
+    ("POST", "/drinks", {"data": "", "content_type": _JSON, "xfail": _DETAIL}),
+    (
+        "POST",
+        "/drinks",
+        {
+            "data": {"name": "mojito"},
+            "xfail": "the 415 page words why JSON was not read differently",
+        },
+    ),
+]
+
+
+def _comparison_params() -> list[Any]:
+    params = []
+    seen: dict[str, int] = {}
+    for method, path, options in _SAME_ON_BOTH:
+        options = dict(options)
+        reason = options.pop("xfail", None)
+        name = f"{method} {path}"
+        seen[name] = seen.get(name, 0) + 1
+        if seen[name] > 1:
+            name = f"{name} #{seen[name]}"
+        marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
+        params.append(pytest.param(method, path, options, id=name, marks=marks))
+    return params
+
+
+def _whole_response(framework: str, method: str, path: str, options: Any) -> Any:
+    module = load_app_module(framework)
+    try:
+        response = module.app.test_client().open(path, method=method, **options)
+        return (
+            response.status,
+            sorted(response.headers.items()),
+            response.get_data(),
+            module.TEARDOWN_LOG[:1],
+        )
+    finally:
+        sys.modules.pop(module.__name__, None)
+
+
+@pytest.mark.skipif(not _jigger_ready(), reason="jigger.Jigger is not importable yet")
+@pytest.mark.parametrize(("method", "path", "options"), _comparison_params())
+def test_same_whole_response_on_flask_and_jigger(
+    method: str, path: str, options: dict[str, Any]
+) -> None:
+    on_flask = _whole_response("flask", method, path, options)
+    on_jigger = _whole_response("jigger", method, path, options)
+    assert on_jigger == on_flask
