@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 
+import jigger
+
 THREADS = 8
 REQUESTS_PER_THREAD = 200
 JOIN_TIMEOUT = 30.0
@@ -208,3 +210,29 @@ def test_copied_request_context_reaches_a_thread(fw: ModuleType) -> None:
     for who in ("ann", "bo"):
         assert client.get(f"/hand-off?who={who}").status_code == 200
     assert seen == ["ann", "bo"]
+
+
+@pytest.mark.skipif(not _jigger_ready(), reason="jigger.Jigger is not importable yet")
+def test_explicit_request_parameter_is_per_thread() -> None:
+    """jigger only: a view that takes the request as a parameter needs no globals."""
+    app = jigger.Jigger(__name__)
+
+    def echo(req: jigger.Request, rid: str) -> dict[str, str]:
+        time.sleep(0)
+        return {"path": rid, "query": req.args["q"], "header": req.headers["X-Req"]}
+
+    app.add_url_rule("/explicit/<rid>", view_func=echo)
+    mismatches: list[str] = []
+
+    def worker(number: int) -> None:
+        client = app.test_client()
+        for i in range(REQUESTS_PER_THREAD):
+            rid = f"t{number}-r{i}"
+            response = client.get(f"/explicit/{rid}?q={rid}", headers={"X-Req": rid})
+            expected = {"path": rid, "query": rid, "header": rid}
+            if response.get_json() != expected:
+                mismatches.append(f"{rid}: {response.status_code} {response.data!r}")
+
+    failures = run_threads(worker)
+    assert failures == []
+    assert mismatches == []
