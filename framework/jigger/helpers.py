@@ -50,9 +50,24 @@ def get_load_dotenv(default: bool = True) -> bool:
     return value.lower() in {"0", "false", "no"}
 
 
+_P = t.ParamSpec("_P")
+
+
+@t.overload
+def stream_with_context(
+    generator_or_function: t.Iterator[t.AnyStr],
+) -> t.Iterator[t.AnyStr]: ...
+
+
+@t.overload
+def stream_with_context(
+    generator_or_function: t.Callable[_P, t.Iterator[t.AnyStr]],
+) -> t.Callable[_P, t.Iterator[t.AnyStr]]: ...
+
+
 def stream_with_context(
     generator_or_function: t.Iterator[t.AnyStr] | t.Callable[..., t.Iterator[t.AnyStr]],
-) -> t.Iterator[t.AnyStr]:
+) -> t.Iterator[t.AnyStr] | t.Callable[..., t.Iterator[t.AnyStr]]:
     """Keep the request context available while a streamed response is sent.
 
     A view that returns a generator has finished (and its context is gone)
@@ -67,7 +82,7 @@ def stream_with_context(
         def decorated(*args: t.Any, **kwargs: t.Any) -> t.Iterator[t.AnyStr]:
             return stream_with_context(func(*args, **kwargs))
 
-        return update_wrapper(decorated, func)  # type: ignore[return-value]
+        return update_wrapper(decorated, func)
 
     ctx = _cv_ctx.get(None)
     if ctx is None or ctx.request is None:
