@@ -16,7 +16,8 @@ document's examples while it is read (:mod:`.examples`, results kept in the
 
 from __future__ import annotations
 
-import importlib
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _dist_version
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -25,7 +26,12 @@ if TYPE_CHECKING:
 
 __all__ = ["__version__", "setup"]
 
-__version__ = "0.1.0"
+try:
+    # One distribution, one version: the version of the installed "jigger"
+    # distribution, which hatchling reads from framework/jigger/__init__.py.
+    __version__ = _dist_version("jigger")
+except PackageNotFoundError:  # pragma: no cover - running from an uninstalled tree
+    __version__ = "0+unknown"
 # bump when the pickled environment data of this extension changes shape
 ENV_VERSION = 1
 
@@ -39,14 +45,10 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     examples.setup(app)
     app.add_builder(builder.JiggerCheckBuilder)
     summary.setup(app)
-    for name in ("references", "versions"):
-        try:
-            module = importlib.import_module(f"jigger_sphinx.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"jigger_sphinx.{name}":
-                raise
-            continue
-        module.setup(app)
+    # Through Sphinx, so that a project that also lists one of these
+    # extensions on its own does not register it twice.
+    app.setup_extension("jigger_sphinx.references")
+    app.setup_extension("jigger_sphinx.versions")
     return {
         "version": __version__,
         "env_version": ENV_VERSION,
