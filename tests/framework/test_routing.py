@@ -6,6 +6,7 @@ app as an annotated parameter.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import typing as t
 import uuid
@@ -754,6 +755,29 @@ def test_injection_plan_is_made_at_registration_not_per_request(
         assert client.get("/e/a").text == "/e/a a"
         assert client.get("/plain").text == "plain"
     assert calls == []
+
+
+def test_view_behind_a_wraps_decorator_receives_the_request(app: Jigger) -> None:
+    """A decorator made with functools.wraps (a login check, say) passes
+    the injected argument through to the view it wraps."""
+
+    def login_required(view: t.Callable[..., str]) -> t.Callable[..., str]:
+        @functools.wraps(view)
+        def wrapper(*args: t.Any, **kwargs: t.Any) -> str:
+            if "user" not in request.args:
+                return "login first"
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    @app.get("/account/<int:n>")
+    @login_required
+    def account(req: Request, n: int) -> str:
+        return f"{req.args['user']} {n}"
+
+    client = app.test_client()
+    assert client.get("/account/3").text == "login first"
+    assert client.get("/account/3?user=ada").text == "ada 3"
 
 
 def test_endpoint_decorator_view_receives_the_request(app: Jigger) -> None:
