@@ -353,11 +353,16 @@ class Runner:
 
     # -- worker management ----------------------------------------------------
 
-    def _get_worker(self) -> _Worker:
-        if self._pid != os.getpid():  # forked: the worker is the parent's
+    def _after_fork(self) -> None:
+        """In a forked child, forget the parent's worker (and lock): the
+        child starts its own worker when it needs one."""
+        if self._pid != os.getpid():
             self._worker = None
             self._pid = os.getpid()
             self._lock = threading.Lock()
+
+    def _get_worker(self) -> _Worker:
+        self._closed = False
         if self._worker is None or self._worker.proc.poll() is not None:
             if self._worker is not None:
                 self._worker.kill()
@@ -378,22 +383,24 @@ class Runner:
 
     def start(self) -> None:
         """Start the worker now rather than at the first document."""
+        self._after_fork()
         with self._lock:
-            self._closed = False
             self._get_worker()
 
     def restart(self) -> None:
         """Replace the worker (fresh imports for the next document)."""
+        self._after_fork()
         with self._lock:
-            if self._worker is not None and self._pid == os.getpid():
+            if self._worker is not None:
                 self._replace_worker()
 
     def close(self) -> None:
         """Stop the worker. The runner can be used again afterwards (a new
         worker is started on demand)."""
+        self._after_fork()
         with self._lock:
-            if self._worker is not None and self._pid == os.getpid():
-                self._worker.send(("quit",))
+            self._closed = True
+            if self._worker is not None:
                 self._worker.kill()
             self._worker = None
 
@@ -435,6 +442,7 @@ class Runner:
         flags = option_flags(default_options)
         if not examples:
             return []
+        self._after_fork()
         with self._lock:
             try:
                 return self._run(list(examples), setup, app_name, flags)
