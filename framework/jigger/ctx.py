@@ -157,7 +157,7 @@ class AppContext:
     def _reset(self) -> None:
         if not self._tokens:
             raise AssertionError(f"{self!r} was popped more often than pushed.")
-        top = _cv_ctx.get(None)
+        top = _end_kept_context_above(self)
         _cv_ctx.reset(self._tokens.pop())
         if top is not self:
             raise _wrong_pop(self, top)
@@ -213,6 +213,9 @@ class RequestContext:
         ] = []
         self._holds = 0
         self._deferred: tuple[BaseException | None, AppContext | None] | None = None
+        #: Set while a test client's ``with client:`` block keeps this
+        #: context current after its request (see jigger.testing).
+        self._client_token: contextvars.Token[AppContext | RequestContext] | None = None
         self.g: _AppCtxGlobals
 
     @property
@@ -305,7 +308,7 @@ class RequestContext:
             self.request.close()
 
     def _reset(self) -> None:
-        top = _cv_ctx.get(None)
+        top = _end_kept_context_above(self)
         _cv_ctx.reset(self._tokens.pop()[0])
         if top is not self:
             raise _wrong_pop(self, top)
@@ -345,6 +348,22 @@ class RequestContext:
             f"<RequestContext {self.request.method} {self.request.url!r}"
             f" of {self.app.name!r}>"
         )
+
+
+def _end_kept_context_above(
+    ctx: AppContext | RequestContext,
+) -> AppContext | RequestContext | None:
+    """Return the innermost context, first ending a request context that a
+    test client keeps on top of ``ctx``: a request sent inside a ``with``
+    block keeps its context only until that block ends."""
+    top = _cv_ctx.get(None)
+    if isinstance(top, RequestContext):
+        token = top._client_token
+        if token is not None and token.old_value is ctx:
+            top._client_token = None
+            _cv_ctx.reset(token)
+            top = _cv_ctx.get(None)
+    return top
 
 
 def has_app_context() -> bool:

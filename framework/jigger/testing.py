@@ -31,13 +31,11 @@ from werkzeug.wrappers import Request as BaseRequest
 from .globals import _cv_ctx
 
 if t.TYPE_CHECKING:  # pragma: no cover
-    from contextvars import Token
-
     from _typeshed.wsgi import WSGIEnvironment
     from werkzeug.test import TestResponse
 
     from .app import Jigger
-    from .ctx import AppContext, RequestContext
+    from .ctx import RequestContext
     from .sessions import SessionMixin
 
 
@@ -112,7 +110,7 @@ class FlaskClient(werkzeug.test.Client):
         super().__init__(*args, **kwargs)
         self.preserve_context = False
         self._new_contexts: list[RequestContext] = []
-        self._kept: Token[AppContext | RequestContext] | None = None
+        self._kept: RequestContext | None = None
         self.environ_base = {
             "REMOTE_ADDR": "127.0.0.1",
             "HTTP_USER_AGENT": f"Werkzeug/{_get_werkzeug_version()}",
@@ -200,13 +198,17 @@ class FlaskClient(werkzeug.test.Client):
         response.json_module = self.application.json  # type: ignore[assignment]
         if self._new_contexts:
             # Keep the last request's context (after redirects, the final one).
-            self._kept = _cv_ctx.set(self._new_contexts[-1])
+            kept = self._kept = self._new_contexts[-1]
+            kept._client_token = _cv_ctx.set(kept)
             self._new_contexts.clear()
         return response
 
     def _release_kept(self) -> None:
-        if self._kept is not None:
-            token, self._kept = self._kept, None
+        kept, self._kept = self._kept, None
+        # The kept context may have ended already, with the 'with' block
+        # around the request (see jigger.ctx._end_kept_context_above).
+        if kept is not None and kept._client_token is not None:
+            token, kept._client_token = kept._client_token, None
             _cv_ctx.reset(token)
 
     def __enter__(self) -> FlaskClient:
