@@ -223,6 +223,21 @@ def test_with_client_gives_the_session(client: FlaskClient) -> None:
     assert not has_request_context()
 
 
+def test_with_client_and_an_inner_app_context(client: FlaskClient) -> None:
+    """A request sent inside an inner ``with app.app_context():`` block: the
+    block ends cleanly, and the context kept for that request ends with it."""
+    with client:
+        with client.application.app_context():
+            g.setup_done = True
+            client.get("/")
+            assert request.path == "/"
+            assert g.setup_done  # the request ran in the surrounding context
+        assert not has_request_context()
+        client.get("/whoami")
+        assert request.path == "/whoami"
+    assert not has_request_context()
+
+
 def test_with_client_without_requests_pushes_nothing(client: FlaskClient) -> None:
     with client:
         assert not has_request_context()
