@@ -70,6 +70,22 @@ class Server:
         finally:
             conn.close()
 
+    def upload_chunked(
+        self, path: str, parts: list[bytes], headers: dict[str, str]
+    ) -> Reply:
+        """POST *parts* with ``Transfer-Encoding: chunked`` (no Content-Length)."""
+        conn = http.client.HTTPConnection(
+            "127.0.0.1", self.port, timeout=REQUEST_TIMEOUT
+        )
+        try:
+            conn.request(
+                "POST", path, body=iter(parts), headers=headers, encode_chunked=True
+            )
+            response = conn.getresponse()
+            return Reply(response.status, response.headers, response.read())
+        finally:
+            conn.close()
+
 
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -193,6 +209,21 @@ def test_post_json(server: Server) -> None:
     )
     assert reply.status == 200
     assert json.loads(reply.body) == {"received": payload, "type": "dict"}
+
+
+def test_post_chunked_json_without_content_length(server: Server) -> None:
+    reply = server.upload_chunked(
+        "/echo", [b'{"pour": ', b"[25, ", b"50]}"], {"Content-Type": "application/json"}
+    )
+    assert reply.status == 200
+    assert json.loads(reply.body) == {"received": {"pour": [25, 50]}, "type": "dict"}
+
+
+def test_head_has_length_but_no_body(server: Server) -> None:
+    reply = server.request("HEAD", "/items/1")
+    assert reply.status == 200
+    assert reply.body == b""
+    assert reply.headers["Content-Length"] == str(len(b'{"id":1,"name":"gin"}\n'))
 
 
 def test_post_broken_json_is_400(server: Server) -> None:
