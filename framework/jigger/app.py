@@ -59,6 +59,7 @@ from .wrappers import Request, Response
 if t.TYPE_CHECKING:  # pragma: no cover
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
+    from .cli import FlaskCliRunner
     from .templating import DispatchingJinjaLoader, Environment
     from .testing import FlaskClient
 
@@ -103,6 +104,9 @@ class Jigger(App):
     #: The class :meth:`test_client` returns (default
     #: :class:`~jigger.testing.FlaskClient`).
     test_client_class: type[FlaskClient] | None = None
+    #: The class :meth:`test_cli_runner` returns (default
+    #: :class:`~jigger.testing.FlaskCliRunner`).
+    test_cli_runner_class: type[FlaskCliRunner] | None = None
 
     # -- files -----------------------------------------------------------
 
@@ -255,6 +259,17 @@ class Jigger(App):
             cls = FlaskClient
         return cls(self, self.response_class, use_cookies=use_cookies, **kwargs)
 
+    def test_cli_runner(self, **kwargs: t.Any) -> FlaskCliRunner:
+        """A click test runner whose ``invoke`` runs this app's commands
+        (``app.cli`` by default) with this app loaded; ``kwargs`` go to
+        :class:`click.testing.CliRunner`."""
+        cls = self.test_cli_runner_class
+        if cls is None:
+            from .cli import FlaskCliRunner
+
+            cls = FlaskCliRunner
+        return cls(self, **kwargs)
+
     # -- serving ---------------------------------------------------------
 
     def run(
@@ -280,7 +295,9 @@ class Jigger(App):
             # module must not start a second server.
             return
         if load_dotenv:
-            _load_dotenv_files()
+            from .cli import load_dotenv as _load_dotenv
+
+            _load_dotenv()
         if debug is not None:
             self.debug = bool(debug)
         server_name = self.config.get("SERVER_NAME")
@@ -767,17 +784,6 @@ class Jigger(App):
                 " pip install 'jigger[async]'."
             ) from None
         return asgiref_async_to_sync(func)
-
-
-def _load_dotenv_files() -> None:
-    try:
-        import dotenv
-    except ImportError:
-        return
-    for name in (".jiggerenv", ".flaskenv", ".env"):
-        path = dotenv.find_dotenv(name, usecwd=True)
-        if path:
-            dotenv.load_dotenv(path, encoding="utf-8", override=False)
 
 
 #: Flask's name for the application class.

@@ -35,6 +35,7 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from werkzeug.test import TestResponse
 
     from .app import Jigger
+    from .cli import FlaskCliRunner as FlaskCliRunner
     from .ctx import RequestContext
     from .sessions import SessionMixin
 
@@ -224,3 +225,13 @@ class FlaskClient(werkzeug.test.Client):
 
 #: jigger's name for :class:`FlaskClient`.
 JiggerClient = FlaskClient
+
+
+def __getattr__(name: str) -> t.Any:
+    # FlaskCliRunner lives with the CLI and is exported here on first use,
+    # so that the test client does not import click.
+    if name in {"FlaskCliRunner", "JiggerCliRunner"}:
+        from .cli import FlaskCliRunner
+
+        return FlaskCliRunner
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -14,8 +14,9 @@ from .. import typing as ft
 from ..helpers import get_root_path
 
 if t.TYPE_CHECKING:  # pragma: no cover
-    from click import Group
     from jinja2 import FileSystemLoader
+
+    from ..cli import AppGroup
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
 T_after_request = t.TypeVar("T_after_request", bound=ft.AfterRequestCallable[t.Any])
@@ -69,8 +70,6 @@ class Scaffold:
         ``import_name`` when not given.
     """
 
-    #: The click group for this object's commands (set up by the CLI support).
-    cli: Group
     name: str
     _static_folder: str | None = None
     _static_url_path: str | None = None
@@ -158,6 +157,15 @@ class Scaffold:
         if not inside:
             raise NotFound()
         return folder
+
+    @cached_property
+    def cli(self) -> AppGroup:
+        """The click group of this object's commands (``@app.cli.command()``),
+        named after it. click is imported the first time this is read, so
+        creating an app does not import it."""
+        from ..cli import AppGroup
+
+        return AppGroup(name=self.name)
 
     @cached_property
     def jinja_loader(self) -> FileSystemLoader | None:
