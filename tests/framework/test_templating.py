@@ -624,7 +624,7 @@ def test_lazy_exports_are_listed_and_unknown_names_still_fail() -> None:
     assert "render_template" in dir(jigger)
     assert jigger.stream_template is stream_template
     with pytest.raises(AttributeError, match="no attribute 'render_templat'"):
-        jigger.render_templat  # type: ignore[attr-defined]  # noqa: B018
+        jigger.render_templat  # noqa: B018
 
 
 def test_get_flashed_messages_is_the_helper() -> None:
