@@ -235,6 +235,18 @@ def test_app_context_processor_adds_values_without_overriding_the_caller() -> No
         assert render_template_string("{{ g }}", g="given") == "given"
 
 
+def test_async_context_processor() -> None:
+    pytest.importorskip("asgiref")
+    app = Jigger("acp")
+
+    @app.context_processor
+    async def later() -> dict[str, t.Any]:
+        return {"answer": 42}
+
+    with app.app_context():
+        assert render_template_string("{{ answer }}") == "42"
+
+
 def test_blueprint_context_processors_apply_to_their_requests_only() -> None:
     app = Jigger("cp")
     bp = Blueprint("bp", __name__)
