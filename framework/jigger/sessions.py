@@ -191,7 +191,12 @@ class SecureCookieSessionInterface(SessionInterface):
         """The itsdangerous serializer, or ``None`` without ``SECRET_KEY``."""
         if not app.secret_key:
             return None
-        keys: list[str | bytes] = list(app.config["SECRET_KEY_FALLBACKS"] or ())
+        fallbacks = app.config["SECRET_KEY_FALLBACKS"] or ()
+        if isinstance(fallbacks, (str, bytes)):
+            # One old key written without the list: list("old") would make
+            # single-character keys that verify nothing.
+            fallbacks = (fallbacks,)
+        keys: list[str | bytes] = list(fallbacks)
         keys.append(app.secret_key)  # the last key signs; all of them verify
         return URLSafeTimedSerializer(
             keys,  # type: ignore[arg-type]

@@ -214,6 +214,16 @@ def test_several_fallbacks_and_bytes_keys() -> None:
         assert client.get("/all").json == {"k": str(key)}
 
 
+def test_a_single_fallback_key_without_a_list() -> None:
+    app = make_app(secret_key="new key", SECRET_KEY_FALLBACKS="old key")
+    client = app.test_client()
+    client.set_cookie("session", cookie_value({"user": "ada"}, "old key"))
+    assert client.get("/all").json == {"user": "ada"}
+    # not split into one-character keys
+    client.set_cookie("session", cookie_value({"user": "eve"}, "o"))
+    assert client.get("/all").json == {}
+
+
 def test_missing_secret_key_reading_works_writing_explains() -> None:
     app = make_app(secret_key=None)
     client = app.test_client()
