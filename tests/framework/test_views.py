@@ -346,3 +346,13 @@ def test_handler_missing_a_url_variable_still_fails(app: Jigger) -> None:
     app.add_url_rule("/w/<int:item_id>", view_func=Wrong.as_view("wrong"))
     with pytest.raises(TypeError, match="item_id"):
         app.test_client().get("/w/1")
+
+
+def test_docstring_examples_run() -> None:
+    import doctest
+
+    import jigger.views
+
+    result = doctest.testmod(jigger.views)
+    assert result.attempted >= 10
+    assert result.failed == 0
