@@ -928,6 +928,20 @@ def test_run_with_a_bad_app_is_a_clear_error(served: list[dict[str, t.Any]]) -> 
     assert served == []
 
 
+def test_run_in_the_reloader_child_serves_the_loading_error(
+    served: list[dict[str, t.Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # In the reloader's child process a broken app must not kill the
+    # reloader: the server starts and each request shows the error.
+    monkeypatch.setenv("WERKZEUG_RUN_MAIN", "true")
+    result = run_cli("--app", "cliapp_missing", "run")
+    assert result.exit_code == 0, result.output
+    (call,) = served
+    assert " * Debug mode" not in result.output  # the parent printed it
+    with pytest.raises(NoAppException, match="cliapp_missing"):
+        call["app"]({}, lambda *a: None)
+
+
 def test_run_command_standalone_with_test_runner(
     served: list[dict[str, t.Any]],
 ) -> None:
@@ -1106,3 +1120,23 @@ def test_python_dash_m_jigger_routes() -> None:
     assert "Usage: python -m jigger routes" in bad.stderr
     assert "Could not import 'cliapp_missing'" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+@pytest.mark.slow
+def test_creating_an_app_does_not_import_click() -> None:
+    code = (
+        "import sys, jigger\n"
+        "app = jigger.Jigger('fast')\n"
+        "app.add_url_rule('/', 'i', lambda: '')\n"
+        "assert 'click' not in sys.modules, 'click imported'\n"
+        "app.cli\n"
+        "assert 'click' in sys.modules\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
