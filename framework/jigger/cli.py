@@ -910,6 +910,9 @@ def shell_command() -> None:
 
     hook = getattr(sys, "__interactivehook__", None)
     if hook is not None:
+        # What the plain interpreter sets up (history, tab completion), then
+        # completion of the names defined here.
+        hook()
         try:
             import readline
             from rlcompleter import Completer
@@ -917,7 +920,6 @@ def shell_command() -> None:
             pass
         else:
             readline.set_completer(Completer(namespace).complete)
-        hook()
 
     code.interact(banner=banner, local=namespace)
 
