@@ -891,7 +891,7 @@ def shell_command() -> None:
     run first, as in the plain interpreter."""
     import code
 
-    from .globals import current_app, g
+    from .globals import current_app
 
     app = t.cast(Jigger, current_app._get_current_object())  # type: ignore[attr-defined]
     banner = (
@@ -904,9 +904,7 @@ def shell_command() -> None:
     if startup and os.path.isfile(startup):
         with open(startup, encoding="utf-8") as f:
             exec(compile(f.read(), startup, "exec"), namespace)
-    namespace.update(app=app, g=g)
-    for processor in app.shell_context_processors:
-        namespace.update(processor())
+    namespace.update(app.make_shell_context())
 
     hook = getattr(sys, "__interactivehook__", None)
     if hook is not None:

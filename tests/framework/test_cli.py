@@ -1140,3 +1140,18 @@ def test_creating_an_app_does_not_import_click() -> None:
         check=False,
     )
     assert proc.returncode == 0, proc.stderr
+
+
+def test_make_shell_context_has_app_g_and_processor_names() -> None:
+    from jigger import Jigger, g
+
+    app = Jigger("shellctx")
+
+    @app.shell_context_processor
+    def extra() -> dict[str, object]:
+        return {"answer": 42}
+
+    names = app.make_shell_context()
+    assert names["app"] is app
+    assert names["g"] is g
+    assert names["answer"] == 42

@@ -559,6 +559,16 @@ class App(Scaffold):
         """Register ``f`` as a template global; see :meth:`template_global`."""
         self._add_jinja("globals", f, name)
 
+    def make_shell_context(self) -> dict[str, t.Any]:
+        """The names ``jigger shell`` starts with: ``app``, ``g``, and what
+        the ``shell_context_processor`` functions return."""
+        from ..globals import g
+
+        rv: dict[str, t.Any] = {"app": self, "g": g}
+        for processor in self.shell_context_processors:
+            rv.update(processor())
+        return rv
+
     # -- errors ----------------------------------------------------------
 
     def _find_error_handler(
