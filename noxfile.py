@@ -59,3 +59,29 @@ def serve(session: nox.Session) -> None:
     session.run(
         "python", "-m", "http.server", "--bind", "127.0.0.1", "-d", DOCS_OUT, port
     )
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks, side by side: the framework and the docs toolchain (issue 7).
+
+    About 10 minutes on 2 cores. ``nox -s bench -- --quick`` is a smoke run;
+    ``nox -s bench -- --pages 50,200,800`` adds the 800-page project (several
+    minutes more). Prints tables of medians and ratios; JSON in build/bench/.
+    """
+    session.install("-e", ".[tests]", "bottle")
+    quick = ["--quick"] if "--quick" in session.posargs else []
+    session.run(
+        "python",
+        "tests/bench/bench_framework.py",
+        *quick,
+        "--json",
+        "build/bench/framework.json",
+    )
+    session.run(
+        "python",
+        "tests/bench/bench_docs.py",
+        *session.posargs,
+        "--json",
+        "build/bench/docs.json",
+    )

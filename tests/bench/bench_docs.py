@@ -351,14 +351,17 @@ def main(argv: list[str] | None = None) -> int:
         "--pages", default="50,200", help="comma-separated page counts (default 50,200)"
     )
     parser.add_argument(
-        "--repeats", type=int, help="repeats per page count (default 3)"
+        "--repeats",
+        type=int,
+        help="repeats per page count (default 3, 2, 1 for <=50, <=200, more pages)",
     )
     parser.add_argument("--quick", action="store_true", help="20 pages, one repeat")
     parser.add_argument("--json", type=Path, default=Path("build/bench/docs.json"))
     parser.add_argument("--workdir", type=Path, help="where projects are generated")
     args = parser.parse_args(argv)
     page_counts = [20] if args.quick else [int(p) for p in args.pages.split(",")]
-    repeats = args.repeats or (1 if args.quick else 3)
+    # default: 3 repeats up to 50 pages, 2 up to 200, 1 above (to fit the budget)
+    repeats = args.repeats or (1 if args.quick else 0)
     started = time.perf_counter()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="jigger-bench-docs-"))
     results = []
@@ -376,11 +379,10 @@ def main(argv: list[str] | None = None) -> int:
                 [],
             )
         for pages in page_counts:
-            print(f"docs bench: {pages} pages x {repeats} repeats ...", flush=True)
+            print(f"docs bench: {pages} pages ...", flush=True)
             run = Run(gen_docs.generate(workdir / f"p{pages}", pages), pages)
             run.raw(5)
-            # 800 pages take minutes a build: once, unless --repeats says otherwise
-            count = repeats if args.repeats or pages < 800 else 1
+            count = repeats or (3 if pages <= 50 else 2 if pages <= 200 else 1)
             for number in range(count):
                 run.repeat(number)
                 print(
@@ -396,7 +398,9 @@ def main(argv: list[str] | None = None) -> int:
     data = {
         "python": sys.version.split()[0],
         "cpus": os.cpu_count(),
-        "repeats": repeats,
+        "repeats": {
+            res["pages"]: len(res["samples_s"]["plain_html"]) for res in results
+        },
         "seconds": time.perf_counter() - started,
         "runs": results,
         "targets": [
