@@ -11,16 +11,16 @@ the built-in ones. The names follow Flask's (``FlaskGroup``, ``AppGroup``,
 How ``--app`` (or the ``JIGGER_APP`` environment variable, or
 ``FLASK_APP``) is read:
 
-========================  ==================================================
-``--app hello``           the module ``hello``: an attribute ``app`` or
-                          ``application``, else the only app in it, else a
-                          factory ``create_app()`` or ``make_app()``
-``--app src/hello.py``    the same, for a file (its folder goes on
-                          ``sys.path``)
-``--app hello:web``       the attribute ``web`` of ``hello``
-``--app 'hello:make(1)'`` call the factory ``make`` with literal arguments
-(nothing)                 ``wsgi.py``, then ``app.py``, in the current folder
-========================  ==================================================
+=========================  ==================================================
+``--app hello``            the module ``hello``: an attribute ``app`` or
+                           ``application``, else the only app in it, else a
+                           factory ``create_app()`` or ``make_app()``
+``--app src/hello.py``     the same, for a file (its folder goes on
+                           ``sys.path``)
+``--app hello:web``        the attribute ``web`` of ``hello``
+``--app 'hello:make(1)'``  call the factory ``make`` with literal arguments
+(nothing)                  ``wsgi.py``, then ``app.py``, in the current folder
+=========================  ==================================================
 
 Test a command with :meth:`jigger.Jigger.test_cli_runner`:
 

@@ -9,7 +9,7 @@ Outside a context the proxies raise :exc:`RuntimeError` with a message that
 names the ``with`` block that fixes it:
 
 >>> from jigger.globals import current_app
->>> current_app.name
+>>> current_app.name  # doctest: +ELLIPSIS
 Traceback (most recent call last):
   ...
 RuntimeError: Working outside of application context. ...

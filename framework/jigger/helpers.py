@@ -178,7 +178,7 @@ def abort(code: int | BaseResponse, *args: t.Any, **kwargs: t.Any) -> t.NoReturn
     :class:`~werkzeug.exceptions.HTTPException`), using the app's
     :attr:`~jigger.Jigger.aborter` when one is active.
 
-    >>> abort(404)
+    >>> abort(404)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
       ...
     werkzeug.exceptions.NotFound: 404 Not Found: ...
