@@ -49,15 +49,25 @@ def docs(session: nox.Session) -> None:
 
 @nox.session
 def serve(session: nox.Session) -> None:
-    """Build the book with every check, then serve it on 127.0.0.1."""
+    """Build the book with every check, serve it on 127.0.0.1, rebuild on change.
+
+    Prints the foreword's URL. Options after ``--`` go to ``jigger docs serve``
+    (``nox -s serve -- --port 8000``, ``--no-watch``, ``--help``).
+    """
     session.install("-e", ".[docs]")
     session.run(
-        "sphinx-build", "-W", "-n", "--keep-going", "-c", "conf", "docs", DOCS_OUT
-    )
-    port = session.posargs[0] if session.posargs else "8000"
-    session.log(f"The book: http://127.0.0.1:{port}/index.html")
-    session.run(
-        "python", "-m", "http.server", "--bind", "127.0.0.1", "-d", DOCS_OUT, port
+        "python",
+        "-m",
+        "jigger",
+        "docs",
+        "serve",
+        "--source",
+        "docs",
+        "--conf",
+        "conf",
+        "--out",
+        DOCS_OUT,
+        *session.posargs,
     )
 
 
