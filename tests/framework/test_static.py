@@ -14,12 +14,13 @@ from pathlib import Path
 from urllib.parse import unquote_to_bytes
 
 import pytest
-from templating_app import create_app
 from werkzeug.serving import make_server
 from werkzeug.test import EnvironBuilder
 
 from jigger import Blueprint, Jigger, url_for
 from jigger.testing import FlaskClient
+
+from .templating_app import create_app
 
 APP_DIR = Path(__file__).parent / "templating_app"
 ALPHABET = (APP_DIR / "static" / "alphabet.txt").read_bytes()
@@ -133,7 +134,9 @@ def test_static_host_needs_host_matching() -> None:
 
 
 def test_instance_path_default_and_override(tmp_path: Path) -> None:
-    assert create_app().instance_path == str(APP_DIR.parent / "instance")
+    # The app lives in the package tests.framework.templating_app: the instance
+    # folder sits beside the top-level package "tests".
+    assert create_app().instance_path == str(APP_DIR.parents[2] / "instance")
     app = create_app(instance_path=str(tmp_path / "inst"))
     assert app.instance_path == str(tmp_path / "inst")
     with pytest.raises(ValueError, match="absolute"):
@@ -177,7 +180,7 @@ def test_get_send_file_max_age_can_be_overridden() -> None:
         def get_send_file_max_age(self, filename: str | None) -> int | None:
             return 31_536_000 if filename and filename.endswith(".css") else 5
 
-    app = LongCache("templating_app")
+    app = LongCache(create_app().import_name)
     client = client_for(app)
     assert (
         "max-age=31536000" in client.get("/static/style.css").headers["Cache-Control"]

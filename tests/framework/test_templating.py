@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 from jinja2 import TemplateNotFound
-from templating_app import create_app
 
 import jigger
 from jigger import (
@@ -31,6 +30,8 @@ from jigger import (
     stream_template_string,
     template_rendered,
 )
+
+from .templating_app import create_app
 
 APP_DIR = Path(__file__).parent / "templating_app"
 
