@@ -462,7 +462,11 @@ class Jigger(App):
                     response = self.ensure_sync(hook)(response)
         si = self.session_interface
         sess = ctx._session
-        if sess is None and req.cookies and si.get_cookie_name(self) in req.cookies:
+        if (
+            sess is None
+            and "HTTP_COOKIE" in req.environ
+            and si.get_cookie_name(self) in req.cookies
+        ):
             # Open the session of a client that has one, so that a permanent
             # session is refreshed even on requests that do not read it.
             sess = ctx.session
