@@ -6,7 +6,7 @@ order, these become :class:`~jigger_sphinx.model.Example` objects:
 
 * reST doctest blocks (a paragraph that starts with ``>>>``);
 * code blocks in ``pycon`` (reST ``.. code-block:: pycon``, a MyST
-  ```` ```pycon ```` fence), and ``python`` blocks whose text starts with
+  ``pycon`` fence), and ``python`` blocks whose text starts with
   ``>>>`` (Sphinx renders those as a console session too);
 * ``python`` blocks, run as code. **The output convention:** a ``python`` block
   immediately followed by a block whose language is ``output`` has its printed
@@ -20,7 +20,7 @@ order, these become :class:`~jigger_sphinx.model.Example` objects:
 
          42
 
-  (in MyST: a ```` ```python ```` fence, then an ```` ```output ```` fence);
+  (in MyST: a ``python`` fence, then an ``output`` fence);
 * ``http`` blocks holding a request and the expected response;
 * when ``sphinx.ext.doctest`` is loaded, its directives, in reST and as MyST
   ``{doctest}`` fences: ``doctest`` (a session), ``testcode`` with the
