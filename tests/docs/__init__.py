@@ -1,0 +1,1 @@
+"""Tests of the book as a reader uses it: served, browsed, rebuilt."""

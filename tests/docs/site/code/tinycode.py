@@ -1,0 +1,3 @@
+"""Code the tiny book watches (``jigger_watch``): a change here rebuilds it."""
+
+GREETING = "hello"
