@@ -38,7 +38,7 @@ ENV_VERSION = 1
 
 def setup(app: Sphinx) -> ExtensionMetadata:
     """Register everything jigger_sphinx does with ``app``."""
-    from jigger_sphinx import builder, config, domain, examples, summary
+    from jigger_sphinx import builder, config, domain, examples, highlight, summary
 
     config.setup(app)
     app.add_domain(domain.JiggerDomain)
@@ -47,6 +47,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     summary.setup(app)
     # Through Sphinx, so that a project that also lists one of these
     # extensions on its own does not register it twice.
+    highlight.setup(app)
     app.setup_extension("jigger_sphinx.references")
     app.setup_extension("jigger_sphinx.versions")
     return {
