@@ -1,0 +1,194 @@
+"""The served book in a real browser: Debian's chromium, headless, driven by
+Playwright's Python package (never ``playwright install``: the system
+browser is used).
+
+The walk a reader takes: open the foreword, follow the link to the
+installation page and come back, follow the link to the growing-big page, use
+the search box, then edit a page's source (a copy of it) and watch the open
+page reload with the change, and break it and see the banner. The foreword's
+screenshot is kept in ``build/screenshots/`` (a CI artifact).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import typing as t
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from jigger_sphinx.serve import DocsServer
+
+from .conftest import REPO, Book
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = REPO / "build" / "screenshots"
+# Milliseconds, for Playwright.
+STEP = 15_000
+REBUILD = 90_000
+
+if t.TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="Playwright is not installed"
+    )
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=CHROMIUM_ARGS,
+            headless=True,
+            timeout=60_000,
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    context.set_default_timeout(STEP)
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} is not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _walk(page: Page, server: DocsServer, search_word: str, expect_hit: str) -> None:
+    """Foreword -> installation -> back -> becomingbig -> search."""
+    page.goto(server.start_url)
+    assert page.url.endswith("/foreword.html")
+    page.locator("div.body a[href*='installation.html']").first.click()
+    page.wait_for_url("**/installation.html*")
+    assert "nstallation" in page.locator("h1").first.inner_text()
+    page.go_back()
+    page.wait_for_url("**/foreword.html*")
+    page.locator("div.body a[href*='becomingbig.html']").first.click()
+    page.wait_for_url("**/becomingbig.html*")
+
+    box = page.locator("input[name='q']").first
+    box.fill(search_word)
+    box.press("Enter")
+    page.wait_for_url("**/search.html?q=*")
+    hits = page.locator("#search-results ul.search li a")
+    hits.first.wait_for(timeout=STEP)
+    titles = [hits.nth(i).inner_text() for i in range(hits.count())]
+    assert any(expect_hit in title for title in titles), titles
+
+
+def _watch_reload(page: Page, server: DocsServer, path: Path) -> None:
+    """Add a paragraph to ``path`` under the open foreword and see the page
+    reload with it."""
+    page.goto(server.start_url)
+    marker = "Edited while the browser was looking"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(f"{text.rstrip()}\n\n{marker}.\n", encoding="utf-8")
+    page.get_by_text(marker).wait_for(timeout=REBUILD)
+    assert page.url.endswith("/foreword.html")
+
+
+def test_the_tiny_book_in_a_browser(page: Page, book: Book) -> None:
+    """The mechanics, on the tiny book (fast, always there)."""
+    server = DocsServer(
+        book.source, book.conf, book.out, poll_interval=0.2, debounce=0.2
+    )
+    result = server.build()
+    assert result.ok, "\n".join(result.errors)
+    with server:
+        _walk(page, server, "zebrafish", "Becoming big")
+        foreword = book.source / "foreword.rst"
+        _watch_reload(page, server, foreword)
+
+        # A failed example: a banner on the open page, the old text stays.
+        _edit(foreword, ">>> 6 * 7\n42", ">>> 6 * 7\n41")
+        banner = page.locator("#jigger-build-failed")
+        banner.wait_for(timeout=REBUILD)
+        assert "foreword.rst" in banner.inner_text()
+        assert "The last build failed" in banner.inner_text()
+        assert page.locator("h1").first.inner_text().startswith("Foreword")
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "tiny-book-failed-build.png"))
+
+        # Fixed: the page reloads and the banner is gone.
+        _edit(foreword, ">>> 6 * 7\n41", ">>> 6 * 7\n42")
+        banner.wait_for(state="detached", timeout=REBUILD)
+
+
+def _real_book_copy(tmp_path: Path) -> Path:
+    """The repository's top level mirrored in ``tmp_path``: docs/ copied (the
+    test edits it), everything else linked, so relative paths in conf.py and
+    the pages still work."""
+    for entry in REPO.iterdir():
+        if entry.name in {"docs", "build", ".git", ".nox"} or entry.name.startswith(
+            "."
+        ):
+            continue
+        (tmp_path / entry.name).symlink_to(entry)
+    shutil.copytree(
+        REPO / "docs", tmp_path / "docs", ignore=shutil.ignore_patterns("_build")
+    )
+    return tmp_path
+
+
+def _page_source(docs: Path, name: str) -> Path | None:
+    for suffix in (".rst", ".md"):
+        if (docs / f"{name}{suffix}").is_file():
+            return docs / f"{name}{suffix}"
+    return None
+
+
+def test_the_book_in_a_browser(page: Page, tmp_path: Path) -> None:
+    """The real book, from a copy of docs/, once its pages exist and it
+    builds with every check."""
+    missing = [
+        name
+        for name in ("foreword", "installation", "becomingbig")
+        if _page_source(REPO / "docs", name) is None
+    ]
+    if missing:
+        pytest.skip(f"the book has no {', '.join(missing)} page yet")
+    if os.environ.get("JIGGER_SKIP_BOOK_BROWSER"):
+        pytest.skip("JIGGER_SKIP_BOOK_BROWSER is set")
+    root = _real_book_copy(tmp_path)
+    server = DocsServer(
+        root / "docs", root / "conf", tmp_path / "html", poll_interval=0.3
+    )
+    result = server.build()
+    if not result.ok:
+        first = "\n".join(result.errors[:5])
+        pytest.skip(f"the book does not build cleanly yet:\n{first}")
+    with server:
+        page.goto(server.start_url)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "foreword.png"), full_page=True)
+        _walk(page, server, "Werkzeug", "")
+        foreword = _page_source(root / "docs", "foreword")
+        assert foreword is not None
+        _watch_reload(page, server, foreword)
