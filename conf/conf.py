@@ -121,7 +121,7 @@ autodoc_preserve_defaults = True
 # references. Show only what this project wrote.
 autodoc_inherit_docstrings = False
 
-myst_enable_extensions = ["colon_fence"]
+myst_enable_extensions = ["colon_fence", "deflist"]
 
 html_theme = "alabaster"
 html_title = f"jigger {release}"
