@@ -34,7 +34,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typing(session: nox.Session) -> None:
     """mypy --strict on both packages."""
-    session.install("-e", ".[tests]", "mypy")
+    session.install("-e", ".[tests]", "mypy", "types-docutils", "types-Pygments")
     session.run("mypy", "--strict")
 
 

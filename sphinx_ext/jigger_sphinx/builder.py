@@ -20,7 +20,7 @@ from sphinx.builders import Builder
 if TYPE_CHECKING:
     from collections.abc import Set
 
-    from docutils import nodes  # type: ignore[import-untyped]
+    from docutils import nodes
 
 __all__ = ["JiggerCheckBuilder"]
 

@@ -62,8 +62,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
-from docutils import nodes  # type: ignore[import-untyped]
-from docutils.utils import get_source_line  # type: ignore[import-untyped]
+from docutils import nodes
+from docutils.utils import get_source_line
 
 from jigger_sphinx.config import parse_flag
 from jigger_sphinx.model import Example, ExampleKind

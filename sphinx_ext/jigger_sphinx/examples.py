@@ -47,7 +47,7 @@ from jigger_sphinx.model import Example, Outcome
 from jigger_sphinx.runner import Runner
 
 if TYPE_CHECKING:
-    from docutils import nodes  # type: ignore[import-untyped]
+    from docutils import nodes
     from sphinx.application import Sphinx
     from sphinx.config import Config
     from sphinx.environment import BuildEnvironment

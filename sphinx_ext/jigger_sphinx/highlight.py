@@ -41,13 +41,13 @@ class HttpExchangeLexer(Lexer):
         inner = HttpLexer(**self.options)
         match = _STATUS_LINE.search(text)
         if match is None or match.start() == 0:
-            yield from inner.get_tokens_unprocessed(text)
+            yield from inner.get_tokens_unprocessed(text)  # type: ignore[no-untyped-call]
             return
         split = match.start()
-        yield from inner.get_tokens_unprocessed(text[:split])
-        for index, token, value in HttpLexer(**self.options).get_tokens_unprocessed(
-            text[split:]
-        ):
+        yield from inner.get_tokens_unprocessed(text[:split])  # type: ignore[no-untyped-call]
+        response = HttpLexer(**self.options)
+        tail = response.get_tokens_unprocessed(text[split:])  # type: ignore[no-untyped-call]
+        for index, token, value in tail:
             yield index + split, token, value
 
 

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal, cast
 
-from docutils import nodes  # type: ignore[import-untyped]
+from docutils import nodes
 from sphinx import addnodes
 from sphinx.domains import Domain
 from sphinx.locale import __

@@ -36,7 +36,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Final, cast
 
-from docutils import nodes  # type: ignore[import-untyped]
+from docutils import nodes
 from packaging.version import InvalidVersion, Version
 from sphinx import addnodes
 from sphinx.domains import Domain
