@@ -477,6 +477,9 @@ _BODY_END = re.compile(rb"</body\s*>", re.IGNORECASE)
 _TITLE = re.compile(r"<title>.*?</title>", re.IGNORECASE | re.DOTALL)
 _HEAD_OPEN = re.compile(r"<head[^>]*>", re.IGNORECASE)
 _MAIN_OPEN = re.compile(r"<(?P<tag>[a-zA-Z]+)\b[^>]*\brole=\"main\"[^>]*>")
+_SEARCH_INDEX = re.compile(
+    r"<script\b[^>]*src=\"searchindex\.js[^\"]*\"[^>]*>\s*</script>", re.IGNORECASE
+)
 _STYLESHEET = re.compile(r"<link\b[^>]*rel=\"stylesheet\"[^>]*>", re.IGNORECASE)
 
 
@@ -533,6 +536,8 @@ def not_found_page(out_dir: Path, base: str) -> str:
         if replaced is None:
             continue
         replaced = _TITLE.sub("<title>Page not found</title>", replaced, count=1)
+        # The search page's index is of no use on a 404 page.
+        replaced = _SEARCH_INDEX.sub("", replaced)
         return _HEAD_OPEN.sub(lambda m: m.group(0) + base_tag, replaced, count=1)
     styles = ""
     with contextlib.suppress(OSError):

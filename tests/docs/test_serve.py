@@ -116,6 +116,7 @@ def test_missing_page_gets_a_404_in_the_book_style(built_server: DocsServer) -> 
         assert 'href="index.html"' in page
         # The search page's own content is replaced.
         assert 'id="search-results"' not in page
+        assert "searchindex.js" not in page
 
 
 def test_other_methods_are_refused(built_server: DocsServer) -> None:
