@@ -128,7 +128,11 @@ html_title = f"jigger {release}"
 
 # jigger_sphinx: every example runs against the live code.
 jigger_example_timeout = 10
-jigger_watch = ["../framework/jigger", "../sphinx_ext/jigger_sphinx"]
+jigger_watch = [
+    "../framework/jigger",
+    "../sphinx_ext/jigger_sphinx",
+    "../examples/blog/blog",
+]
 
 
 # -- Short names -----------------------------------------------------------
