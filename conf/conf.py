@@ -10,7 +10,7 @@ import typing as t
 import jigger
 
 if t.TYPE_CHECKING:
-    from docutils import nodes  # type: ignore[import-untyped]
+    from docutils import nodes
     from sphinx.addnodes import pending_xref
     from sphinx.application import Sphinx
     from sphinx.environment import BuildEnvironment
