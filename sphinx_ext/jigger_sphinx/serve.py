@@ -3,9 +3,11 @@
 The command builds a Sphinx project the way ``nox -s docs`` does (``-W -n
 --keep-going``: any warning, a failed example or a broken reference fails
 the build), then serves the HTML on ``127.0.0.1`` with a jigger application
-and prints the URL of the foreword::
+and prints the URL of the foreword:
 
-    jigger docs serve --source docs --conf conf --out build/html
+.. code-block:: console
+
+    $ jigger docs serve --source docs --conf conf --out build/html
 
 How it fits together:
 
@@ -24,9 +26,11 @@ How it fits together:
 * :func:`create_app` is the jigger application that serves a build folder:
   files with validators (``ETag``, ``Last-Modified``) and short lifetimes, a
   404 page in the book's own layout, no directory listing, nothing outside
-  the folder. It is also a WSGI factory for a real server::
+  the folder. It is also a WSGI factory for a real server:
 
-      gunicorn 'jigger_sphinx.serve:create_app("build/html")'
+  .. code-block:: console
+
+      $ gunicorn 'jigger_sphinx.serve:create_app("build/html")'
 
 * With a :class:`BuildStatus` (the live server), every HTML page gets a small
   script, added while serving and never written into the build, that polls
@@ -130,6 +134,7 @@ class BuildStatus:
     The id changes each time a build is published; it starts with a token of
     this process, so a page left open across a server restart reloads too.
 
+    >>> from jigger_sphinx.serve import BuildResult, BuildStatus
     >>> status = BuildStatus()
     >>> first = status.build_id
     >>> status.finish(BuildResult(True, 0, (), "", 0.1), published=True)
@@ -238,6 +243,8 @@ def read_watch_paths(conf_dir: Path) -> list[Path]:
     as jigger_sphinx reads it.
 
     >>> import tempfile
+    >>> from pathlib import Path
+    >>> from jigger_sphinx.serve import read_watch_paths
     >>> with tempfile.TemporaryDirectory() as d:
     ...     _ = Path(d, "conf.py").write_text('jigger_watch = ["../src"]')
     ...     [p.name for p in read_watch_paths(Path(d))]
@@ -409,8 +416,7 @@ class BookBuilder:
         else:
             self.echo(
                 f"jigger docs: build FAILED in {result.seconds:.1f}s "
-                f"({len(result.errors)} lines above); the last good build "
-                "stays served"
+                f"({len(result.errors)} lines above)"
             )
 
 
@@ -578,6 +584,8 @@ def create_app(
     :param status: the live build status, or ``None`` for a plain server.
 
     >>> import tempfile
+    >>> from pathlib import Path
+    >>> from jigger_sphinx.serve import create_app
     >>> with tempfile.TemporaryDirectory() as d:
     ...     _ = Path(d, "index.html").write_text("<html><body>Hi</body></html>")
     ...     client = create_app(d).test_client()
@@ -692,7 +700,11 @@ class DocsServer:
     :param echo: prints progress, errors and the URL (default: nothing).
     :param log_requests: let Werkzeug log each request.
 
-    Use it as a context manager (tests) or call :meth:`serve_forever`::
+    Use it as a context manager (tests) or call :meth:`serve_forever`:
+
+    .. jigger: skip because it builds and serves a whole book
+
+    .. code-block:: python
 
         with DocsServer(Path("docs"), Path("conf"), Path("build/html")) as s:
             print(s.start_url)
@@ -851,9 +863,12 @@ class DocsServer:
             )
             self.echo(f"jigger docs: changed: {shown}; rebuilding")
             try:
-                self.builder.build()
+                result = self.builder.build()
             except Exception as e:  # keep serving whatever happens
                 self.echo(f"jigger docs: the build crashed: {e!r}")
+                continue
+            if not result.ok:
+                self.echo("jigger docs: the last good build stays served")
 
 
 # -- the command ----------------------------------------------------------
@@ -947,6 +962,11 @@ def serve_command(
     result = server.build()
     if not result.ok and not watch:
         raise click.ClickException("the build failed; nothing new to serve")
+    if not result.ok:
+        click.echo(
+            "jigger docs: serving the last good build, if any; fix the errors "
+            "above and save: the open page reloads by itself"
+        )
     server.serve_forever()
 
 
