@@ -606,7 +606,10 @@ class FlaskGroup(AppGroup):
         parent: click.Context | None = None,
         **extra: t.Any,
     ) -> click.Context:
-        # An app.run() left in the app's module must not start a server.
+        # An app.run() left in the app's module must not start a server while
+        # a command runs; the variable is put back when the command ends, so
+        # an in-process call (a test's CLI runner) does not leak it.
+        previous = os.environ.get("JIGGER_RUN_FROM_CLI")
         os.environ["JIGGER_RUN_FROM_CLI"] = "true"
         if "obj" not in extra and "obj" not in self.context_settings:
             extra["obj"] = ScriptInfo(
@@ -614,7 +617,16 @@ class FlaskGroup(AppGroup):
                 set_debug_flag=self.set_debug_flag,
                 load_dotenv_defaults=self.load_dotenv,
             )
-        return super().make_context(info_name, args, parent=parent, **extra)
+        ctx = super().make_context(info_name, args, parent=parent, **extra)
+
+        def restore() -> None:
+            if previous is None:
+                os.environ.pop("JIGGER_RUN_FROM_CLI", None)
+            else:
+                os.environ["JIGGER_RUN_FROM_CLI"] = previous
+
+        ctx.call_on_close(restore)
+        return ctx
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if (not args and self.no_args_is_help) or (

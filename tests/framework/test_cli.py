@@ -456,7 +456,6 @@ def test_app_run_in_the_module_does_nothing_under_the_cli(
     monkeypatch.setattr(werkzeug.serving, "run_simple", refuse)
     result = run_cli("--app", "cliapp_calls_run", "routes")
     assert result.exit_code == 0, result.output
-    assert os.environ["JIGGER_RUN_FROM_CLI"] == "true"
 
 
 def test_jigger_group_is_flask_group() -> None:
@@ -775,7 +774,15 @@ def served(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, t.Any]]:
     def fake_run_simple(
         hostname: str, port: int, application: t.Any, **kw: t.Any
     ) -> None:
-        calls.append({"host": hostname, "port": port, "app": application, **kw})
+        calls.append(
+            {
+                "host": hostname,
+                "port": port,
+                "app": application,
+                "run_from_cli": os.environ.get("JIGGER_RUN_FROM_CLI"),
+                **kw,
+            }
+        )
 
     monkeypatch.setattr(werkzeug.serving, "run_simple", fake_run_simple)
     return calls
@@ -794,7 +801,10 @@ def test_run_defaults(served: list[dict[str, t.Any]]) -> None:
     assert call["ssl_context"] is None
     assert " * Serving jigger app 'cliapp_single'" in result.output
     assert " * Debug mode: off" in result.output
-    assert os.environ["JIGGER_RUN_FROM_CLI"] == "true"
+    # Set while serving, so that app.run() in the module is a no-op, and put
+    # back when the command is over.
+    assert call["run_from_cli"] == "true"
+    assert "JIGGER_RUN_FROM_CLI" not in os.environ
 
 
 def test_run_options_reach_the_server(
@@ -1155,3 +1165,17 @@ def test_make_shell_context_has_app_g_and_processor_names() -> None:
     assert names["app"] is app
     assert names["g"] is g
     assert names["answer"] == 42
+
+
+def test_cli_run_flag_does_not_leak_out_of_an_in_process_command(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from jigger import Jigger
+    from jigger.cli import FlaskGroup
+
+    monkeypatch.delenv("JIGGER_RUN_FROM_CLI", raising=False)
+    app = Jigger("leak")
+    group = FlaskGroup(create_app=lambda: app)
+    result = CliRunner().invoke(group, ["routes"])
+    assert result.exit_code == 0, result.output
+    assert "JIGGER_RUN_FROM_CLI" not in os.environ
