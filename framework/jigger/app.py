@@ -45,6 +45,7 @@ from . import typing as ft
 from .ctx import AppContext, RequestContext
 from .globals import _cv_ctx, g, request, session
 from .helpers import get_flashed_messages, send_from_directory
+from .routing import FastRouter
 from .sansio.app import App
 from .sessions import SecureCookieSessionInterface, SessionInterface
 from .signals import (
@@ -54,7 +55,7 @@ from .signals import (
     request_started,
     request_tearing_down,
 )
-from .wrappers import Request, Response
+from .wrappers import Request, Response, _response_for_body, _simple_wsgi_parts
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -64,6 +65,7 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from .testing import FlaskClient
 
 T_error = t.TypeVar("T_error", bound=BaseException)
+_TEXT_TYPES = (str, bytes)
 
 
 def _url_quote_anchor(anchor: str) -> str:
@@ -338,7 +340,11 @@ class Jigger(App):
             except BaseException:
                 error = sys.exc_info()[1]
                 raise
-            return response(environ, start_response)
+            simple = _simple_wsgi_parts(response, environ)
+            if simple is None:
+                return response(environ, start_response)
+            start_response(simple[0], simple[1])
+            return simple[2]
         finally:
             keep = environ.get("werkzeug.debug.preserve_context")
             if keep is not None:
@@ -352,7 +358,12 @@ class Jigger(App):
     def full_dispatch_request(self) -> Response:
         """Run the hooks and the view for the current request, and turn the
         result (or the handled error) into the final response."""
-        self._got_first_request = True
+        if not self._got_first_request:
+            self._got_first_request = True
+            # Setup is over (the setup lock refuses new rules from now on),
+            # so the URL map is final: compile its fast lane once.
+            if not self.subdomain_matching:
+                self._fast_router = FastRouter.build(self.url_map)
         try:
             if request_started.receivers:
                 request_started.send(self, _async_wrapper=self.ensure_sync)
@@ -510,7 +521,9 @@ class Jigger(App):
 
         response_class = self.response_class
         if not isinstance(rv, response_class):
-            if isinstance(rv, (str, bytes, bytearray, cabc.Iterator)):
+            if status is None and headers is None and type(rv) in _TEXT_TYPES:
+                rv = _response_for_body(response_class, rv)  # type: ignore[arg-type]
+            elif isinstance(rv, (str, bytes, bytearray, cabc.Iterator)):
                 rv = response_class(rv, status=status, headers=headers)
                 status = headers = None
             elif isinstance(rv, (dict, list)):

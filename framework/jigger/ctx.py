@@ -26,7 +26,7 @@ import typing as t
 from functools import update_wrapper
 from types import TracebackType
 
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, NotFound
 
 from . import typing as ft
 from .globals import _cv_ctx
@@ -41,6 +41,7 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from .wrappers import Request
 
 _sentinel: t.Any = object()
+_HTTP_SCHEMES = frozenset({"http", "https"})
 
 
 class _AppCtxGlobals:
@@ -200,11 +201,17 @@ class RequestContext:
             request = app.request_class(environ)
             request.json_module = app.json  # type: ignore[assignment]
         self.request: Request = request
-        self.url_adapter: MapAdapter | None = None
-        try:
-            self.url_adapter = app.create_url_adapter(request)
-        except HTTPException as e:
-            request.routing_exception = e
+        self._url_adapter: MapAdapter | None = None
+        # Binding the URL map to the environ costs as much as the rest of a
+        # small request; when the host needs no check it is done on first
+        # use (url_for, OPTIONS, or a URL the fast lane leaves to Werkzeug).
+        self._url_adapter_ready = False
+        if app.config["TRUSTED_HOSTS"] is not None:
+            self._url_adapter_ready = True
+            try:
+                self._url_adapter = app.create_url_adapter(request)
+            except HTTPException as e:
+                request.routing_exception = e
         self._session = session
         self.flashes: list[tuple[str, str]] | None = None
         self._after_request_functions: list[ft.AfterRequestCallable[t.Any]] = []
@@ -217,6 +224,20 @@ class RequestContext:
         #: context current after its request (see jigger.testing).
         self._client_token: contextvars.Token[AppContext | RequestContext] | None = None
         self.g: _AppCtxGlobals
+
+    @property
+    def url_adapter(self) -> MapAdapter | None:
+        """The app's URL map bound to this request (see
+        :meth:`jigger.Jigger.create_url_adapter`)."""
+        if not self._url_adapter_ready:
+            self._url_adapter = self.app.create_url_adapter(self.request)
+            self._url_adapter_ready = True
+        return self._url_adapter
+
+    @url_adapter.setter
+    def url_adapter(self, value: MapAdapter | None) -> None:
+        self._url_adapter = value
+        self._url_adapter_ready = True
 
     @property
     def session(self) -> SessionMixin:
@@ -244,14 +265,35 @@ class RequestContext:
 
     def match_request(self) -> None:
         """Match the URL and method; store the rule and arguments on the
-        request, or the routing error to raise at dispatch."""
+        request, or the routing error to raise at dispatch.
+
+        Once the app serves requests, the fast lane of
+        :mod:`jigger.routing` answers the requests it is certain about;
+        Werkzeug's matcher answers the rest.
+        """
+        req = self.request
+        router = self.app._fast_router
+        if router is not None:
+            environ = req.environ
+            path = environ.get("PATH_INFO") or ""
+            if path[:1] == "/" and environ.get("wsgi.url_scheme") in _HTTP_SCHEMES:
+                hit = router.match(path, req.method)
+                if hit is not None:
+                    req.url_rule, req.view_args = hit
+                    return
+                if router.surely_missing(path):
+                    req.routing_exception = NotFound()
+                    return
+        adapter = self.url_adapter
+        if adapter is None:
+            return
         try:
-            rule, args = self.url_adapter.match(return_rule=True)  # type: ignore[union-attr]
+            rule, args = adapter.match(return_rule=True)
         except HTTPException as e:
-            self.request.routing_exception = e
+            req.routing_exception = e
         else:
-            self.request.url_rule = rule
-            self.request.view_args = t.cast("dict[str, t.Any]", args)
+            req.url_rule = rule
+            req.view_args = t.cast("dict[str, t.Any]", args)
 
     def push(self) -> None:
         """Make this context the current one (and an app context if needed)."""
@@ -265,11 +307,7 @@ class RequestContext:
             self.g = app_ctx.g
         self._tokens.append((_cv_ctx.set(self), app_ctx))
         req = self.request
-        if (
-            req.url_rule is None
-            and req.routing_exception is None
-            and self.url_adapter is not None
-        ):
+        if req.url_rule is None and req.routing_exception is None:
             self.match_request()
 
     def pop(self, exc: BaseException | None = _sentinel) -> None:

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import typing as t
 
+from werkzeug.datastructures import Headers
 from werkzeug.exceptions import BadRequest, HTTPException, UnsupportedMediaType
+from werkzeug.utils import get_content_type
 from werkzeug.wrappers import Request as RequestBase
 from werkzeug.wrappers import Response as ResponseBase
 
@@ -144,3 +146,96 @@ class Response(ResponseBase):
         if value is None:
             return super().max_cookie_size
         return int(value)
+
+
+_ResponseBaseInit = ResponseBase.__init__
+_ResponseBaseSetData = ResponseBase.set_data
+_content_types: dict[str, str] = {}
+
+
+def _response_for_body(
+    cls: type[ResponseBase], body: str | bytes, mimetype: str | None = None
+) -> ResponseBase:
+    """``cls(body, mimetype=mimetype)``, built directly when ``cls`` keeps
+    Werkzeug's constructor: a 200 response whose only headers are
+    Content-Type and Content-Length.
+
+    This is the response of nearly every view that returns text or JSON, and
+    Werkzeug's general constructor (header validation, status parsing) costs
+    more than the rest of such a request. ``tests/framework/test_wrappers.py``
+    checks that both ways build the same object.
+    """
+    if mimetype is None:
+        mimetype = cls.default_mimetype
+    if (
+        mimetype is None
+        or cls.__init__ is not _ResponseBaseInit
+        or cls.set_data is not _ResponseBaseSetData
+        or cls.default_status != 200
+        or not cls.automatically_set_content_length
+    ):
+        return cls(body, mimetype=mimetype)
+    content_type = _content_types.get(mimetype)
+    if content_type is None:
+        content_type = _content_types[mimetype] = get_content_type(mimetype, "utf-8")
+    data = body.encode() if isinstance(body, str) else body
+    self = cls.__new__(cls)
+    headers = Headers()
+    # Both values are made here, not taken from the client: no validation.
+    headers._list = [
+        ("Content-Type", content_type),
+        ("Content-Length", str(len(data))),
+    ]
+    self.headers = headers
+    self._status = "200 OK"
+    self._status_code = 200
+    self.direct_passthrough = False
+    self._on_close = []
+    self.response = [data]
+    return self
+
+
+_ResponseBaseCall = ResponseBase.__call__
+_ResponseBaseGetWsgiResponse = ResponseBase.get_wsgi_response
+_ResponseBaseGetWsgiHeaders = ResponseBase.get_wsgi_headers
+_ResponseBaseGetAppIter = ResponseBase.get_app_iter
+_NO_BODY_CODES = frozenset({204, 304})
+
+
+def _simple_wsgi_parts(
+    response: ResponseBase, environ: t.Mapping[str, t.Any]
+) -> tuple[str, list[tuple[str, str]], list[bytes]] | None:
+    """The status, headers and body Werkzeug's ``response(environ, ...)``
+    would send, for a response whose body is one finished bytes chunk; or
+    ``None`` when Werkzeug's general path is needed (streams, HEAD, 204/304,
+    redirects, close callbacks, overridden methods).
+
+    Werkzeug copies the headers and wraps the body in a closing iterator for
+    every response; for the common one-chunk body both steps change nothing.
+    """
+    cls = type(response)
+    if (
+        cls.__call__ is not _ResponseBaseCall
+        or cls.get_wsgi_response is not _ResponseBaseGetWsgiResponse
+        or cls.get_wsgi_headers is not _ResponseBaseGetWsgiHeaders
+        or cls.get_app_iter is not _ResponseBaseGetAppIter
+        or response.direct_passthrough
+        or response._on_close
+    ):
+        return None
+    body = response.response
+    if type(body) is not list or len(body) != 1 or type(body[0]) is not bytes:
+        return None
+    code = response.status_code
+    if code < 200 or code in _NO_BODY_CODES or environ["REQUEST_METHOD"] == "HEAD":
+        return None
+    has_length = False
+    for key, _value in response.headers.items():
+        name = key.lower()
+        if name == "content-length":
+            has_length = True
+        elif name in ("location", "content-location"):
+            return None  # Werkzeug turns these IRIs into URIs
+    if not has_length:
+        return None
+    return response.status, response.headers.to_wsgi_list(), body

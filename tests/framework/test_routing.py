@@ -12,7 +12,7 @@ import typing as t
 import uuid
 
 import pytest
-from werkzeug.routing import BaseConverter, BuildError, ValidationError
+from werkzeug.routing import BaseConverter, BuildError, Map, Rule, ValidationError
 
 import jigger
 from jigger import Jigger, Request, g, request, url_for
@@ -814,3 +814,161 @@ def test_explicit_view_can_be_called_directly_in_a_test(app: Jigger) -> None:
 
     environ = EnvironBuilder("/greet/ada", environ_base={"REMOTE_ADDR": "10.0.0.1"})
     assert greet(Request(environ.get_environ()), "ada") == "hello ada from 10.0.0.1"
+
+
+# -- the fast lane (jigger.routing) must agree with Werkzeug ------------------
+
+
+def _equivalence_map() -> Map:
+    from werkzeug.routing import BaseConverter
+
+    class Upper(BaseConverter):
+        def to_python(self, value: str) -> str:
+            return value.upper()
+
+    url_map = Map(
+        [
+            Rule("/", endpoint="index"),
+            Rule("/about", endpoint="about"),
+            Rule("/docs/", endpoint="docs"),
+            Rule("/item/<int:n>", endpoint="item", methods=["GET", "POST"]),
+            Rule("/item/<name>", endpoint="item_by_name"),
+            Rule("/item/new", endpoint="item_new"),
+            Rule("/price/<float:p>", endpoint="price"),
+            Rule("/files/<path:p>", endpoint="files"),
+            Rule("/u/<uuid:u>", endpoint="uuid"),
+            Rule("/color/<any(red, blue):c>", endpoint="color"),
+            Rule("/slug/<string(length=3):s>", endpoint="slug"),
+            Rule("/neg/<int(signed=True):n>", endpoint="neg"),
+            Rule("/page/", endpoint="page", defaults={"n": 1}),
+            Rule("/page/<int:n>", endpoint="page"),
+            Rule("/loud/<upper:word>", endpoint="loud"),
+            Rule("/old", endpoint="old", redirect_to="/about"),
+            Rule("/form", endpoint="form_get", methods=["GET"]),
+            Rule("/form", endpoint="form_post", methods=["POST"]),
+            Rule("/a/<x>/b/<int:y>", endpoint="nested"),
+        ],
+        converters={"upper": Upper},
+    )
+    return url_map
+
+
+_PATHS = [
+    "/",
+    "/about",
+    "/about/",
+    "/docs",
+    "/docs/",
+    "/item/1",
+    "/item/001",
+    "/item/abc",
+    "/item/new",
+    "/item/",
+    "/item",
+    "/price/1.5",
+    "/price/1",
+    "/files/a/b/c.txt",
+    "/files/",
+    "/u/12345678-1234-5678-1234-567812345678",
+    "/u/nope",
+    "/color/red",
+    "/color/green",
+    "/slug/abc",
+    "/slug/abcd",
+    "/neg/-4",
+    "/page/",
+    "/page/1",
+    "/page/2",
+    "/loud/hey",
+    "/old",
+    "/form",
+    "/a/q/b/2",
+    "/a/q/b/z",
+    "//about",
+    "/ümlaut",
+    "/missing",
+    "/missing/deeper/",
+]
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD", "POST", "DELETE", "OPTIONS"])
+def test_fast_lane_agrees_with_werkzeug_whenever_it_answers(method: str) -> None:
+    from werkzeug.exceptions import NotFound
+
+    from jigger.routing import FastRouter
+
+    url_map = _equivalence_map()
+    router = FastRouter.build(url_map)
+    assert router is not None
+    answered = 0
+    for path in _PATHS:
+        adapter = url_map.bind("localhost", path_info=path, url_scheme="http")
+        try:
+            expected: object = adapter.match(method=method, return_rule=True)
+        except Exception as e:  # 404, 405, redirects
+            expected = type(e)
+        hit = router.match(path, method)
+        if hit is not None:
+            answered += 1
+            assert isinstance(expected, tuple), (path, method, expected)
+            assert hit[0] is expected[0], (path, method)
+            assert hit[1] == expected[1], (path, method)
+        if router.surely_missing(path):
+            answered += 1
+            assert expected is NotFound, (path, method, expected)
+    assert answered >= 10  # the lane is really used, not always deferring
+
+
+def test_fast_lane_leaves_ambiguous_and_special_rules_to_werkzeug() -> None:
+    from jigger.routing import FastRouter
+
+    router = FastRouter.build(_equivalence_map())
+    assert router is not None
+    # /item/new is static: it wins over both dynamic /item rules.
+    rule, args = t.cast(t.Any, router.match("/item/new", "GET"))
+    assert (rule.endpoint, args) == ("item_new", {})
+    # Both /item/<int:n> and /item/<name> match "7": Werkzeug decides.
+    assert router.match("/item/7", "GET") is None
+    # Rules with defaults (redirect_defaults), redirect_to, custom converters.
+    assert router.match("/page/2", "GET") is None
+    assert router.match("/old", "GET") is None
+    assert router.match("/loud/hey", "GET") is None
+    # One path, one rule per method.
+    assert t.cast(t.Any, router.match("/form", "POST"))[0].endpoint == "form_post"
+    assert router.match("/form", "PUT") is None  # a 405 is Werkzeug's to build
+
+
+def test_fast_lane_is_built_on_the_first_request_and_used_after() -> None:
+    app = Jigger(__name__)
+
+    @app.get("/n/<int:n>")
+    def number(n: int) -> str:
+        return str(n * 2)
+
+    assert app._fast_router is None
+    client = app.test_client()
+    assert client.get("/n/4").text == "8"
+    assert app._fast_router is not None
+    calls: list[str] = []
+    real_bind = app.url_map.bind_to_environ
+
+    def spy(*args: t.Any, **kwargs: t.Any) -> t.Any:
+        calls.append("bind")
+        return real_bind(*args, **kwargs)
+
+    app.url_map.bind_to_environ = spy  # type: ignore[method-assign]
+    assert client.get("/n/5").text == "10"
+    assert client.get("/nowhere").status_code == 404
+    assert calls == []  # neither request needed Werkzeug's binding
+    assert client.get("/n/x").status_code == 404  # not certain: Werkzeug decides
+    assert calls == ["bind"]
+
+
+def test_subdomain_matching_apps_skip_the_fast_lane() -> None:
+    app = Jigger(__name__, subdomain_matching=True)
+    app.config["SERVER_NAME"] = "example.test"
+    app.add_url_rule("/", "index", lambda: "root")
+    client = app.test_client()
+    assert client.get("/").text == "root"
+    assert client.get("/", base_url="http://docs.example.test").status_code == 404
+    assert app._fast_router is None

@@ -399,3 +399,91 @@ def test_redirect_uses_the_response_class() -> None:
     app = CustomApp("custom")
     with app.app_context():
         assert isinstance(app.redirect("/x"), PlainResponse)
+
+
+# -- the direct paths for plain bodies must build what Werkzeug builds --------
+
+
+@pytest.mark.parametrize(
+    ("body", "mimetype"),
+    [("Hello", None), (b"\x00bytes", None), ('{"a": 1}\n', "application/json")],
+)
+def test_direct_response_equals_werkzeugs_constructor(
+    body: str | bytes, mimetype: str | None
+) -> None:
+    from jigger.wrappers import _response_for_body
+
+    fast = _response_for_body(Response, body, mimetype)
+    slow = Response(body, mimetype=mimetype or Response.default_mimetype)
+    assert type(fast) is Response
+    assert vars(fast).keys() == vars(slow).keys()
+    assert fast.status == slow.status
+    assert fast.status_code == slow.status_code
+    assert fast.headers.to_wsgi_list() == slow.headers.to_wsgi_list()
+    assert fast.response == slow.response
+    assert fast.direct_passthrough == slow.direct_passthrough
+    # Later changes go through Werkzeug's usual setters.
+    fast.set_data("changed")
+    fast.status_code = 201
+    assert fast.headers["Content-Length"] == "7"
+    assert fast.status == "201 CREATED"
+
+
+def test_direct_response_respects_a_subclass_constructor() -> None:
+    from jigger.wrappers import _response_for_body
+
+    class Tagged(Response):
+        def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.headers["X-Tag"] = "mine"
+
+    assert _response_for_body(Tagged, "hi").headers["X-Tag"] == "mine"
+
+
+def _call_werkzeug(response: Response, environ: dict[str, t.Any]) -> tuple[t.Any, ...]:
+    seen: list[t.Any] = []
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc=None):  # type: ignore[no-untyped-def]
+        seen.append((status, headers))
+
+    body = b"".join(response(environ, start_response))
+    return seen[0][0], seen[0][1], body
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: Response("plain"),
+        lambda: Response("made", status=201, headers={"X-A": "1"}),
+        lambda: Response("json", mimetype="application/json"),
+        lambda: Response("gone", status=204),
+        lambda: Response("moved", status=302, headers={"Location": "/ü"}),
+        lambda: Response(iter([b"a", b"b"])),
+        lambda: Response(["a", "b"]),
+    ],
+)
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_simple_wsgi_parts_send_what_werkzeug_sends(
+    make: t.Callable[[], Response], method: str
+) -> None:
+    from werkzeug.test import EnvironBuilder
+
+    from jigger.wrappers import _simple_wsgi_parts
+
+    environ = EnvironBuilder(method=method).get_environ()
+    parts = _simple_wsgi_parts(make(), environ)
+    expected = _call_werkzeug(make(), environ)
+    if parts is not None:  # when it answers, it answers like Werkzeug
+        status, headers, body = parts
+        assert (status, headers, b"".join(body)) == expected
+
+
+def test_simple_wsgi_parts_defers_on_close_callbacks() -> None:
+    from werkzeug.test import EnvironBuilder
+
+    from jigger.wrappers import _simple_wsgi_parts
+
+    response = Response("x")
+    response.call_on_close(lambda: None)
+    assert _simple_wsgi_parts(response, EnvironBuilder().get_environ()) is None
+    assert _simple_wsgi_parts(Response("x"), EnvironBuilder().get_environ())

@@ -29,6 +29,8 @@ from datetime import date
 
 from werkzeug.http import http_date
 
+from ..wrappers import _response_for_body
+
 if t.TYPE_CHECKING:  # pragma: no cover
     from werkzeug.wrappers import Response
 
@@ -133,8 +135,8 @@ class JSONProvider:
         :param kwargs: Keys and values for a dict.
         """
         obj = self._prepare_response_obj(args, kwargs)
-        return self._app.response_class(
-            self._response_body(obj), mimetype=self.mimetype
+        return _response_for_body(
+            self._app.response_class, self._response_body(obj), self.mimetype
         )
 
 

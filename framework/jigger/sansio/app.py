@@ -22,6 +22,7 @@ from ..ctx import _AppCtxGlobals
 from ..helpers import get_debug_flag
 from ..json.provider import DefaultJSONProvider, JSONProvider
 from ..logging import create_logger
+from ..routing import FastRouter
 from .scaffold import (
     F,
     Scaffold,
@@ -188,6 +189,9 @@ class App(Scaffold):
         self.url_map = self.url_map_class(host_matching=host_matching)
         self.subdomain_matching = subdomain_matching
         self._got_first_request = False
+        #: The fast lane of URL matching (jigger.routing), built from the
+        #: finished URL map when the first request is served.
+        self._fast_router: FastRouter | None = None
         # endpoint -> (view function, plan) for views that take the request or
         # the app as an annotated parameter; empty for Flask-style apps.
         self._view_inject: dict[str, tuple[ft.RouteCallable, InjectionPlan]] = {}

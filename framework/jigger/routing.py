@@ -1,0 +1,227 @@
+"""A fast lane in front of Werkzeug's URL matcher.
+
+Werkzeug matches a URL in two steps: it binds the URL map to the request's
+environ (host, script name, scheme, path decoding) and then runs its state
+machine. For the rules most applications have (a path with a few built-in
+converters, no host or subdomain), jigger can answer from two dictionaries
+instead: static paths by exact lookup, and dynamic rules by a regular
+expression tried only among the rules that share the path's first segment.
+
+The fast lane only *answers* when its answer is certain to be Werkzeug's:
+
+* exactly one rule matches the path, with the request's method, and no other
+  rule (of any method) matches it;
+* or no rule can match the path or its slash variant at all (a certain 404).
+
+Everything else (redirects for a missing trailing slash, 405 responses,
+custom converters, rules with defaults, host or subdomain rules, non-ASCII
+paths, ``//``) returns ``None``, and the request goes through Werkzeug as
+usual. The table is built once, from the finished URL map, when the app
+serves its first request; after that the setup lock forbids new rules.
+
+>>> from werkzeug.routing import Map, Rule
+>>> url_map = Map([Rule("/", endpoint="index"), Rule("/item/<int:n>", endpoint="item")])
+>>> router = FastRouter.build(url_map)
+>>> rule, args = router.match("/item/7", "GET")
+>>> rule.endpoint, args
+('item', {'n': 7})
+>>> router.match("/item/x", "GET") is None  # no rule: let Werkzeug say 404
+True
+>>> router.surely_missing("/nothing/here")
+True
+"""
+
+from __future__ import annotations
+
+import re
+import typing as t
+
+from werkzeug.routing import (
+    AnyConverter,
+    FloatConverter,
+    IntegerConverter,
+    PathConverter,
+    UnicodeConverter,
+    UUIDConverter,
+    ValidationError,
+)
+
+if t.TYPE_CHECKING:  # pragma: no cover
+    from werkzeug.routing import BaseConverter, Map, Rule
+
+#: Converters whose ``regex`` and ``to_python`` are known to be pure, so that
+#: matching them with one regular expression gives Werkzeug's result.
+_SAFE_CONVERTERS = frozenset(
+    {
+        UnicodeConverter,
+        IntegerConverter,
+        FloatConverter,
+        PathConverter,
+        UUIDConverter,
+        AnyConverter,
+    }
+)
+
+_VARIABLE = re.compile(
+    r"<(?:(?P<converter>[a-zA-Z_][a-zA-Z0-9_]*)(?:\((?P<args>.*?)\))?:)?"
+    r"(?P<variable>[a-zA-Z_][a-zA-Z0-9_]*)>"
+)
+
+#: A compiled dynamic rule: its pattern, the rule, and its converters by
+#: regex group name.
+_Dynamic = tuple[
+    "re.Pattern[str]", "Rule", tuple[tuple[str, str, "BaseConverter"], ...]
+]
+
+
+def _allows(rule: Rule, method: str) -> bool:
+    """Whether ``rule`` accepts ``method`` (no ``methods`` means any)."""
+    return rule.methods is None or method in rule.methods
+
+
+def _first_segment(path: str) -> str:
+    """``"/item/7"`` -> ``"item"``; the key dynamic rules are grouped by."""
+    return path[1:].partition("/")[0]
+
+
+class FastRouter:
+    """Exact answers for the easy requests; ``None`` for the rest.
+
+    Build it with :meth:`build`, which returns ``None`` when the map uses
+    features the fast lane does not cover as a whole (host matching).
+    """
+
+    def __init__(self) -> None:
+        #: path -> the rules with exactly that path.
+        self.static: dict[str, list[Rule]] = {}
+        #: first path segment -> the dynamic rules starting with it.
+        self.dynamic: dict[str, list[_Dynamic]] = {}
+        #: Dynamic rules whose first segment is itself a variable; they can
+        #: match any path, so they are tried for every path.
+        self.wildcards: list[_Dynamic] = []
+        #: First segments under which some rule is left to Werkzeug.
+        self.contested: set[str] = set()
+        #: A rule the fast lane cannot describe may match any path.
+        self.everything_contested = False
+
+    @classmethod
+    def build(cls, url_map: Map) -> FastRouter | None:
+        """Compile the rules of ``url_map``, or ``None`` if it uses host
+        matching (then every request goes through Werkzeug)."""
+        if url_map.host_matching:
+            return None
+        router = cls()
+        rules = list(url_map.iter_rules())
+        with_defaults = {rule.endpoint for rule in rules if rule.defaults}
+        for rule in rules:
+            if rule.build_only:
+                continue
+            compiled = cls._compile(rule, with_defaults)
+            path = rule.rule
+            if compiled is None:
+                # Left to Werkzeug: requests that could reach it go there too.
+                segment = _first_segment(path)
+                if "<" in segment or not path.startswith("/"):
+                    router.everything_contested = True
+                else:
+                    router.contested.add(segment)
+            elif isinstance(compiled, str):
+                router.static.setdefault(compiled, []).append(rule)
+            else:
+                segment = _first_segment(path)
+                if "<" in segment:
+                    router.wildcards.append(compiled)
+                else:
+                    router.dynamic.setdefault(segment, []).append(compiled)
+        return router
+
+    @staticmethod
+    def _compile(rule: Rule, with_defaults: set[str]) -> str | _Dynamic | None:
+        """The static path, the compiled dynamic rule, or ``None`` for a rule
+        the fast lane does not handle."""
+        if (
+            rule.host is not None
+            or rule.subdomain
+            or rule.websocket
+            or rule.redirect_to is not None
+            or rule.alias
+            or rule.endpoint in with_defaults
+            or not rule.rule.startswith("/")
+            or not rule.rule.isascii()
+        ):
+            return None
+        converters: dict[str, BaseConverter] | None = getattr(rule, "_converters", None)
+        if converters is None:
+            return None
+        if "<" not in rule.rule:
+            return rule.rule
+        pattern = ["^"]
+        groups: list[tuple[str, str, BaseConverter]] = []
+        pos = 0
+        for match in _VARIABLE.finditer(rule.rule):
+            pattern.append(re.escape(rule.rule[pos : match.start()]))
+            name = match["variable"]
+            converter = converters.get(name)
+            if converter is None or type(converter) not in _SAFE_CONVERTERS:
+                return None
+            group = f"v{len(groups)}"
+            pattern.append(f"(?P<{group}>{converter.regex})")
+            groups.append((group, name, converter))
+            pos = match.end()
+        tail = rule.rule[pos:]
+        if "<" in tail or ">" in tail:
+            return None
+        pattern.append(re.escape(tail))
+        pattern.append("$")
+        return re.compile("".join(pattern)), rule, tuple(groups)
+
+    def _candidates(self, path: str) -> t.Iterator[_Dynamic]:
+        yield from self.dynamic.get(_first_segment(path), ())
+        yield from self.wildcards
+
+    def match(self, path: str, method: str) -> tuple[Rule, dict[str, t.Any]] | None:
+        """The one rule that certainly handles ``method path``, with its
+        converted arguments; ``None`` means "ask Werkzeug"."""
+        if (
+            self.everything_contested
+            or "//" in path
+            or not path.isascii()
+            or _first_segment(path) in self.contested
+        ):
+            return None
+        statics = self.static.get(path)
+        if statics is not None:
+            accepting = [r for r in statics if _allows(r, method)]
+            if len(accepting) == 1:
+                return accepting[0], {}
+            return None
+        found: tuple[Rule, dict[str, t.Any]] | None = None
+        for pattern, rule, groups in self._candidates(path):
+            m = pattern.match(path)
+            if m is None:
+                continue
+            if found is not None or not _allows(rule, method):
+                return None  # several rules, or a 405 to work out: Werkzeug
+            try:
+                args = {name: conv.to_python(m[group]) for group, name, conv in groups}
+            except ValidationError:
+                return None
+            found = rule, args
+        return found
+
+    def surely_missing(self, path: str) -> bool:
+        """Whether no rule can match ``path`` or its trailing-slash variant,
+        so that the answer is a plain 404 without asking Werkzeug."""
+        if (
+            self.everything_contested
+            or self.wildcards
+            or "//" in path
+            or not path.isascii()
+            or not path.startswith("/")
+        ):
+            return False
+        segment = _first_segment(path)
+        if segment in self.contested or segment in self.dynamic:
+            return False
+        other = path[:-1] if path.endswith("/") else f"{path}/"
+        return path not in self.static and other not in self.static
