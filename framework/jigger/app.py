@@ -379,7 +379,7 @@ class Jigger(App):
         ``before_request`` hooks (the app's first, then the blueprints',
         outermost first). A hook's non-``None`` result ends the request."""
         req = t.cast(Request, _cv_ctx.get().request)
-        blueprints = req.blueprints
+        blueprints = req.blueprints if self.blueprints else ()
         names: tuple[str | None, ...] = (
             (None, *reversed(blueprints)) if blueprints else (None,)
         )
@@ -418,7 +418,11 @@ class Jigger(App):
                 args = dict(args)
                 for name, wants_request in planned[1]:
                     args[name] = req if wants_request else self
-        return self.ensure_sync(view)(**args)  # type: ignore[no-any-return]
+        call = self._view_calls.get(endpoint)
+        if call is None or call[0] is not view:
+            # ensure_sync looks at the function's code flags; once per view.
+            call = self._view_calls[endpoint] = (view, self.ensure_sync(view))
+        return call[1](**args)  # type: ignore[no-any-return]
 
     def raise_routing_exception(self, request: Request) -> t.NoReturn:
         """Raise the routing error (404, 405, or the redirect to the URL with
@@ -465,7 +469,7 @@ class Jigger(App):
         for func in ctx._after_request_functions:
             response = self.ensure_sync(func)(response)
         req = ctx.request
-        blueprints = req.blueprints
+        blueprints = req.blueprints if self.blueprints else ()
         for name in (*blueprints, None) if blueprints else (None,):
             hooks = self.after_request_funcs.get(name)
             if hooks:
@@ -657,7 +661,7 @@ class Jigger(App):
         when exceptions propagate (testing, debug), raised afterwards: one
         error as itself, several as an :exc:`ExceptionGroup`."""
         req = t.cast(Request, _cv_ctx.get().request)
-        blueprints = req.blueprints
+        blueprints = req.blueprints if self.blueprints else ()
         funcs: list[ft.TeardownCallable] = []
         for name in (*blueprints, None) if blueprints else (None,):
             registered = self.teardown_request_funcs.get(name)

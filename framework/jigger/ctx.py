@@ -27,6 +27,7 @@ from functools import update_wrapper
 from types import TracebackType
 
 from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.wrappers import Request as RequestBase
 
 from . import typing as ft
 from .globals import _cv_ctx
@@ -42,6 +43,7 @@ if t.TYPE_CHECKING:  # pragma: no cover
 
 _sentinel: t.Any = object()
 _HTTP_SCHEMES = frozenset({"http", "https"})
+_RequestBaseClose = RequestBase.close
 
 
 class _AppCtxGlobals:
@@ -343,7 +345,11 @@ class RequestContext:
         try:
             self.app.do_teardown_request(exc)
         finally:
-            self.request.close()
+            req = self.request
+            # Closing matters only for uploaded files, which are parsed on
+            # first access; skip the call when there are none.
+            if "files" in req.__dict__ or type(req).close is not _RequestBaseClose:
+                req.close()
 
     def _reset(self) -> None:
         top = _end_kept_context_above(self)

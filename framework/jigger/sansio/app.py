@@ -192,6 +192,10 @@ class App(Scaffold):
         #: The fast lane of URL matching (jigger.routing), built from the
         #: finished URL map when the first request is served.
         self._fast_router: FastRouter | None = None
+        # endpoint -> (view function, the callable ensure_sync made of it).
+        self._view_calls: dict[
+            str, tuple[ft.RouteCallable, t.Callable[..., t.Any]]
+        ] = {}
         # endpoint -> (view function, plan) for views that take the request or
         # the app as an annotated parameter; empty for Flask-style apps.
         self._view_inject: dict[str, tuple[ft.RouteCallable, InjectionPlan]] = {}
