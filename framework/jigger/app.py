@@ -532,6 +532,11 @@ class Jigger(App):
                 status = headers = None
             elif isinstance(rv, (dict, list)):
                 rv = self.json.response(rv)
+            elif isinstance(rv, HTTPException):
+                # An error page: ask the exception for its response directly
+                # instead of running it as a WSGI application.
+                environ = t.cast(Request, _cv_ctx.get().request).environ
+                rv = response_class.force_type(rv.get_response(environ), environ)
             elif isinstance(rv, BaseResponse) or callable(rv):
                 try:
                     rv = response_class.force_type(

@@ -175,18 +175,15 @@ class FastRouter:
         pattern.append("$")
         return re.compile("".join(pattern)), rule, tuple(groups)
 
-    def _candidates(self, path: str) -> t.Iterator[_Dynamic]:
-        yield from self.dynamic.get(_first_segment(path), ())
-        yield from self.wildcards
-
     def match(self, path: str, method: str) -> tuple[Rule, dict[str, t.Any]] | None:
         """The one rule that certainly handles ``method path``, with its
         converted arguments; ``None`` means "ask Werkzeug"."""
+        segment = path[1:].partition("/")[0]
         if (
             self.everything_contested
             or "//" in path
             or not path.isascii()
-            or _first_segment(path) in self.contested
+            or segment in self.contested
         ):
             return None
         statics = self.static.get(path)
@@ -196,7 +193,10 @@ class FastRouter:
                 return accepting[0], {}
             return None
         found: tuple[Rule, dict[str, t.Any]] | None = None
-        for pattern, rule, groups in self._candidates(path):
+        candidates = self.dynamic.get(segment, ())
+        if self.wildcards:
+            candidates = [*candidates, *self.wildcards]
+        for pattern, rule, groups in candidates:
             m = pattern.match(path)
             if m is None:
                 continue

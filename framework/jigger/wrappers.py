@@ -200,6 +200,9 @@ _ResponseBaseGetWsgiResponse = ResponseBase.get_wsgi_response
 _ResponseBaseGetWsgiHeaders = ResponseBase.get_wsgi_headers
 _ResponseBaseGetAppIter = ResponseBase.get_app_iter
 _NO_BODY_CODES = frozenset({204, 304})
+# Response class -> whether it keeps Werkzeug's WSGI methods (classes do not
+# change their methods after creation in practice; a new class is a new key).
+_plain_classes: dict[type, bool] = {}
 
 
 def _simple_wsgi_parts(
@@ -214,14 +217,15 @@ def _simple_wsgi_parts(
     every response; for the common one-chunk body both steps change nothing.
     """
     cls = type(response)
-    if (
-        cls.__call__ is not _ResponseBaseCall
-        or cls.get_wsgi_response is not _ResponseBaseGetWsgiResponse
-        or cls.get_wsgi_headers is not _ResponseBaseGetWsgiHeaders
-        or cls.get_app_iter is not _ResponseBaseGetAppIter
-        or response.direct_passthrough
-        or response._on_close
-    ):
+    plain = _plain_classes.get(cls)
+    if plain is None:
+        plain = _plain_classes[cls] = (
+            cls.__call__ is _ResponseBaseCall
+            and cls.get_wsgi_response is _ResponseBaseGetWsgiResponse
+            and cls.get_wsgi_headers is _ResponseBaseGetWsgiHeaders
+            and cls.get_app_iter is _ResponseBaseGetAppIter
+        )
+    if not plain or response.direct_passthrough or response._on_close:
         return None
     body = response.response
     if type(body) is not list or len(body) != 1 or type(body[0]) is not bytes:
@@ -230,7 +234,7 @@ def _simple_wsgi_parts(
     if code < 200 or code in _NO_BODY_CODES or environ["REQUEST_METHOD"] == "HEAD":
         return None
     has_length = False
-    for key, _value in response.headers.items():
+    for key, _value in response.headers._list:
         name = key.lower()
         if name == "content-length":
             has_length = True

@@ -155,6 +155,11 @@ def _default(o: t.Any) -> t.Any:
     )
 
 
+#: Encoders for response bodies, by (default, ensure_ascii, sort_keys,
+#: pretty); a handful at most.
+_encoders: dict[tuple[t.Any, bool, bool, bool], json.JSONEncoder] = {}
+
+
 class DefaultJSONProvider(JSONProvider):
     """The provider an application uses unless told otherwise.
 
@@ -213,6 +218,22 @@ class DefaultJSONProvider(JSONProvider):
         return json.loads(s, **kwargs)
 
     def _response_body(self, obj: t.Any) -> str:
-        if self.compact is False or (self.compact is None and self._app.debug):
-            return f"{self.dumps(obj, indent=2)}\n"
-        return f"{self.dumps(obj, separators=(',', ':'))}\n"
+        pretty = self.compact is False or (self.compact is None and self._app.debug)
+        if type(self).dumps is not DefaultJSONProvider.dumps:
+            # A subclass serialises in its own way: go through its dumps().
+            if pretty:
+                return f"{self.dumps(obj, indent=2)}\n"
+            return f"{self.dumps(obj, separators=(',', ':'))}\n"
+        # json.dumps() builds a new encoder whenever it gets options; keep
+        # one per combination of settings instead (they rarely change).
+        key = (self.default, self.ensure_ascii, self.sort_keys, pretty)
+        encoder = _encoders.get(key)
+        if encoder is None:
+            encoder = _encoders[key] = json.JSONEncoder(
+                default=self.default,
+                ensure_ascii=self.ensure_ascii,
+                sort_keys=self.sort_keys,
+                indent=2 if pretty else None,
+                separators=None if pretty else (",", ":"),
+            )
+        return f"{encoder.encode(obj)}\n"
