@@ -20,6 +20,7 @@ usual. The table is built once, from the finished URL map, when the app
 serves its first request; after that the setup lock forbids new rules.
 
 >>> from werkzeug.routing import Map, Rule
+>>> from jigger.routing import FastRouter
 >>> url_map = Map([Rule("/", endpoint="index"), Rule("/item/<int:n>", endpoint="item")])
 >>> router = FastRouter.build(url_map)
 >>> rule, args = router.match("/item/7", "GET")
