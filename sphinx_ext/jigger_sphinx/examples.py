@@ -40,17 +40,20 @@ from typing import TYPE_CHECKING, Any
 
 from sphinx.util import logging
 
-from jigger_sphinx.collect import collect_examples
 from jigger_sphinx.config import check_flags
 from jigger_sphinx.domain import DocResult, get_domain
 from jigger_sphinx.model import Example, Outcome
-from jigger_sphinx.runner import Runner
+
+# The collector and the runner (with the parser behind it) are imported when
+# a document is read: an unchanged rebuild reads none and does without them.
 
 if TYPE_CHECKING:
     from docutils import nodes
     from sphinx.application import Sphinx
     from sphinx.config import Config
     from sphinx.environment import BuildEnvironment
+
+    from jigger_sphinx.runner import Runner
 
 __all__ = [
     "ExamplesSession",
@@ -293,6 +296,8 @@ class ExamplesSession:
             if self._runner is not None:
                 # inherited through fork: the parent owns its workers
                 self._inherited.append(self._runner)
+            from jigger_sphinx.runner import Runner
+
             runner = Runner(**runner_options(config))
             self._runner, self._runner_pid = runner, pid
             # stops the workers when this process exits, also in a forked
@@ -335,6 +340,8 @@ class ExamplesSession:
         env = app.env
         docname = env.docname
         domain = get_domain(env)
+        from jigger_sphinx.collect import collect_examples
+
         collected = collect_examples(doctree)
         for problem in collected.problems:
             logger.warning(

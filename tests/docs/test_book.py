@@ -1,0 +1,92 @@
+"""The book itself: built as ``nox -s docs`` builds it, every check on.
+
+This is the test that fails when a page of the book has a broken reference,
+a failing example or any other warning, whether or not a browser is
+available for the browsing tests.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import REPO
+
+pytestmark = pytest.mark.slow
+
+SUMMARY = re.compile(
+    r"^jigger-sphinx: (?P<n>\d+) examples: (?P<passed>\d+) passed,"
+    r" (?P<failed>\d+) failed, (?P<skipped>\d+) skipped"
+    r" \((?P<executed>\d+) executed, (?P<cached>\d+) cached\);"
+    r" (?P<refs>\d+) references checked, (?P<broken>\d+) broken$",
+    re.MULTILINE,
+)
+
+#: The book's pages (docnames), as issue 6 lists them.
+PAGES = [
+    "foreword",
+    "installation",
+    "quickstart",
+    "tutorial/index",
+    "templating",
+    "testing",
+    "errorhandling",
+    "config",
+    "blueprints",
+    "views",
+    "signals",
+    "async",
+    "cli",
+    "deploying",
+    "patterns",
+    "security",
+    "becomingbig",
+    "docstoolchain",
+    "api",
+    "changelog",
+    "license",
+]
+
+
+def test_the_book_builds_with_every_check_and_no_warning(tmp_path: Path) -> None:
+    out = tmp_path / "html"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sphinx",
+            "-W",
+            "-n",
+            "--keep-going",
+            "-c",
+            str(REPO / "conf"),
+            str(REPO / "docs"),
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-5000:]
+    assert "WARNING" not in result.stderr, result.stderr[-5000:]
+    match = SUMMARY.search(result.stdout)
+    assert match is not None, result.stdout[-2000:]
+    counts = {key: int(value) for key, value in match.groupdict().items()}
+    assert counts["failed"] == 0
+    assert counts["broken"] == 0
+    assert counts["executed"] == counts["n"]  # a fresh build runs them all
+    assert counts["n"] >= 300  # the book is checked, not just built
+    assert counts["refs"] >= 100
+    for page in PAGES:
+        html = (out / f"{page}.html").read_text(encoding="utf-8")
+        assert "jigger-checked" in html, page  # each page names the version
+    foreword = (out / "foreword.html").read_text(encoding="utf-8")
+    assert 'href="installation.html' in foreword
+    assert 'href="becomingbig.html' in foreword
+    myst_pages = [p for p in PAGES if (REPO / "docs" / f"{p}.md").exists()]
+    assert len(myst_pages) * 3 >= len(PAGES)  # at least a third in MyST
