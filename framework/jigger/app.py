@@ -55,7 +55,13 @@ from .signals import (
     request_started,
     request_tearing_down,
 )
-from .wrappers import Request, Response, _response_for_body, _simple_wsgi_parts
+from .wrappers import (
+    Request,
+    Response,
+    _response_for_body,
+    _response_for_http_exception,
+    _simple_wsgi_parts,
+)
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -536,7 +542,7 @@ class Jigger(App):
                 # An error page: ask the exception for its response directly
                 # instead of running it as a WSGI application.
                 environ = t.cast(Request, _cv_ctx.get().request).environ
-                rv = response_class.force_type(rv.get_response(environ), environ)
+                rv = _response_for_http_exception(response_class, rv, environ)
             elif isinstance(rv, BaseResponse) or callable(rv):
                 try:
                     rv = response_class.force_type(

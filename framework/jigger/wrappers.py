@@ -243,3 +243,42 @@ def _simple_wsgi_parts(
     if not has_length:
         return None
     return response.status, response.headers.to_wsgi_list(), body
+
+
+_HTTPExceptionGetResponse = HTTPException.get_response
+_HTTPExceptionGetBody = HTTPException.get_body
+_HTTPExceptionGetDescription = HTTPException.get_description
+_HTTPExceptionGetHeaders = HTTPException.get_headers
+_HTTPExceptionName = HTTPException.__dict__["name"]
+# (exception class, code, description) -> the error page; error pages repeat.
+_error_pages: dict[tuple[type, int, str | None], bytes] = {}
+
+
+def _response_for_http_exception(
+    cls: type[ResponseBase], error: HTTPException, environ: dict[str, t.Any]
+) -> ResponseBase:
+    """The response for an HTTP error raised or returned by a view, of class
+    ``cls``: what ``error.get_response(environ)`` builds, with the page of a
+    plain error (a Werkzeug class with its own wording) rendered once."""
+    etype = type(error)
+    code = error.code
+    if (
+        code is None
+        or error.response is not None
+        or etype.get_response is not _HTTPExceptionGetResponse
+        or etype.get_body is not _HTTPExceptionGetBody
+        or etype.get_description is not _HTTPExceptionGetDescription
+        or etype.get_headers is not _HTTPExceptionGetHeaders
+        or etype.__dict__.get("name", _HTTPExceptionName) is not _HTTPExceptionName
+        or not isinstance(error.description, (str, type(None)))
+    ):
+        return cls.force_type(error.get_response(environ), environ)
+    key = (etype, code, error.description)
+    page = _error_pages.get(key)
+    if page is None:
+        if len(_error_pages) >= 256:  # descriptions made per request: no hoarding
+            _error_pages.clear()
+        page = _error_pages[key] = error.get_body(environ).encode()
+    response = _response_for_body(cls, page)
+    response.status_code = code
+    return response

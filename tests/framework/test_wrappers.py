@@ -8,6 +8,7 @@ from __future__ import annotations
 import typing as t
 
 import pytest
+import werkzeug.exceptions as werror
 from werkzeug.test import EnvironBuilder
 
 from jigger import Blueprint, Jigger, Request, Response, request
@@ -487,3 +488,46 @@ def test_simple_wsgi_parts_defers_on_close_callbacks() -> None:
     response.call_on_close(lambda: None)
     assert _simple_wsgi_parts(response, EnvironBuilder().get_environ()) is None
     assert _simple_wsgi_parts(Response("x"), EnvironBuilder().get_environ())
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: werror.NotFound(),
+        lambda: werror.Forbidden("No <b>way</b>"),
+        lambda: werror.MethodNotAllowed(["GET", "POST"]),
+        lambda: werror.Unauthorized(www_authenticate=None),
+        lambda: werror.InternalServerError(),
+    ],
+)
+def test_error_pages_equal_werkzeugs_own(make: t.Callable[[], t.Any]) -> None:
+    from jigger.wrappers import _response_for_http_exception
+
+    environ = EnvironBuilder().get_environ()
+    for _ in range(2):  # the second time the page comes from the cache
+        ours = _response_for_http_exception(Response, make(), environ)
+        theirs = make().get_response(environ)
+        assert type(ours) is Response
+        assert ours.status == theirs.status
+        assert ours.headers.to_wsgi_list() == theirs.headers.to_wsgi_list()
+        assert ours.get_data() == theirs.get_data()
+
+
+def test_error_page_of_a_custom_exception_is_not_cached() -> None:
+    from werkzeug.exceptions import HTTPException
+
+    from jigger.wrappers import _response_for_http_exception
+
+    class Teapot(HTTPException):
+        code = 418
+        calls = 0
+
+        def get_description(self, environ=None, scope=None):  # type: ignore[no-untyped-def]
+            Teapot.calls += 1
+            return f"<p>pour #{Teapot.calls}</p>"
+
+    environ = EnvironBuilder().get_environ()
+    first = _response_for_http_exception(Response, Teapot(), environ).get_data()
+    second = _response_for_http_exception(Response, Teapot(), environ).get_data()
+    assert b"pour #1" in first
+    assert b"pour #2" in second
