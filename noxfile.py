@@ -13,6 +13,9 @@ nox.options.reuse_existing_virtualenvs = True
 nox.options.sessions = ["tests", "lint", "typing"]
 
 DOCS_OUT = "build/html"
+# The book runs examples of every optional feature (async views, .env files)
+# and documents the pytest plugin, so its build needs those extras too.
+BOOK_DEPS = ("-e", ".[docs,async,dotenv]", "pytest")
 
 
 @nox.session
@@ -41,7 +44,7 @@ def typing(session: nox.Session) -> None:
 @nox.session
 def docs(session: nox.Session) -> None:
     """Build the book with every check; warnings are errors."""
-    session.install("-e", ".[docs]")
+    session.install(*BOOK_DEPS)
     session.run(
         "sphinx-build", "-W", "-n", "--keep-going", "-c", "conf", "docs", DOCS_OUT
     )
@@ -54,7 +57,7 @@ def serve(session: nox.Session) -> None:
     Prints the foreword's URL. Options after ``--`` go to ``jigger docs serve``
     (``nox -s serve -- --port 8000``, ``--no-watch``, ``--help``).
     """
-    session.install("-e", ".[docs]")
+    session.install(*BOOK_DEPS)
     session.run(
         "python",
         "-m",

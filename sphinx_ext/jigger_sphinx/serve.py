@@ -388,10 +388,15 @@ class BookBuilder:
                 more = len(errors) - MAX_ERROR_LINES
                 errors = [*errors[:MAX_ERROR_LINES], f"... and {more} more lines"]
             ok = proc.returncode == 0 and not self._cancelled
-            if ok:
+            # A failed build replaces nothing good: with no earlier good build
+            # (a first build that fails) there is nothing to keep, and the
+            # reader is better served by the pages and the banner than by 404s.
+            first = not (self.out / "index.html").exists()
+            publish = ok or (first and not self._cancelled and self.staging.is_dir())
+            if publish:
                 sync_tree(self.staging, self.out)
             result = BuildResult(ok, proc.returncode, tuple(errors), summary, seconds)
-            self.status.finish(result, published=ok)
+            self.status.finish(result, published=publish)
             self._report(result)
             return result
 
@@ -964,8 +969,8 @@ def serve_command(
         raise click.ClickException("the build failed; nothing new to serve")
     if not result.ok:
         click.echo(
-            "jigger docs: serving the last good build, if any; fix the errors "
-            "above and save: the open page reloads by itself"
+            "jigger docs: the build has errors (above, and in a banner on each"
+            " page); fix them and save: the open page reloads by itself"
         )
     server.serve_forever()
 

@@ -441,3 +441,18 @@ def test_the_built_book_under_gunicorn(built_server: DocsServer) -> None:
             proc.wait(timeout=10)
         if proc.stdout is not None:
             proc.stdout.close()
+
+
+def test_a_first_build_that_fails_is_still_served_with_its_errors(
+    book: Book,
+) -> None:
+    book.edit("docs/foreword.rst", ">>> 6 * 7\n42", ">>> 6 * 7\n41")
+    server = DocsServer(book.source, book.conf, book.out)
+    result = server.build()
+    assert not result.ok
+    # Nothing good was there to keep: the pages are published, so the reader
+    # sees them with the banner instead of a site of 404s.
+    assert (book.out / "foreword.html").exists()
+    status = server.status.as_dict()
+    assert status["ok"] is False
+    assert any("foreword.rst:" in line for line in status["errors"])
