@@ -27,7 +27,6 @@ import inspect
 import os
 import sys
 import typing as t
-from datetime import timedelta
 from functools import cached_property
 from types import TracebackType
 from urllib.parse import quote
@@ -44,7 +43,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from . import typing as ft
 from .ctx import AppContext, RequestContext
 from .globals import _cv_ctx, g, request, session
-from .helpers import get_flashed_messages, send_from_directory
+from .helpers import _max_age_seconds, get_flashed_messages, send_from_directory
 from .routing import FastRouter
 from .sansio.app import App
 from .sessions import SecureCookieSessionInterface, SessionInterface
@@ -122,12 +121,7 @@ class Jigger(App):
         """The ``Cache-Control: max-age`` for a file, from
         ``SEND_FILE_MAX_AGE_DEFAULT`` (``None``: let the browser revalidate
         with the ETag and Last-Modified headers)."""
-        value = self.config["SEND_FILE_MAX_AGE_DEFAULT"]
-        if value is None:
-            return None
-        if isinstance(value, timedelta):
-            return int(value.total_seconds())
-        return int(value)
+        return _max_age_seconds(self.config["SEND_FILE_MAX_AGE_DEFAULT"])
 
     def send_static_file(self, filename: str) -> Response:
         """The view of the ``static`` endpoint: serve ``filename`` from

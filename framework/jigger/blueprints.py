@@ -15,10 +15,9 @@
 from __future__ import annotations
 
 import typing as t
-from datetime import timedelta
 
 from .globals import current_app
-from .helpers import send_from_directory
+from .helpers import _max_age_seconds, send_from_directory
 from .sansio.blueprints import Blueprint as SansioBlueprint
 from .sansio.blueprints import BlueprintSetupState as BlueprintSetupState
 
@@ -34,12 +33,7 @@ class Blueprint(SansioBlueprint):
     def get_send_file_max_age(self, filename: str | None) -> int | None:
         """The ``max-age`` for the blueprint's static files, from the app's
         ``SEND_FILE_MAX_AGE_DEFAULT``."""
-        value = current_app.config["SEND_FILE_MAX_AGE_DEFAULT"]
-        if value is None:
-            return None
-        if isinstance(value, timedelta):
-            return int(value.total_seconds())
-        return int(value)
+        return _max_age_seconds(current_app.config["SEND_FILE_MAX_AGE_DEFAULT"])
 
     def send_static_file(self, filename: str) -> Response:
         """The view of the blueprint's ``static`` endpoint."""

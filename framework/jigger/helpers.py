@@ -19,6 +19,7 @@ import importlib.util
 import os
 import sys
 import typing as t
+from datetime import timedelta
 from functools import update_wrapper
 
 import werkzeug.utils
@@ -115,6 +116,15 @@ def stream_with_context(
             ctx._release()  # type: ignore[union-attr]
 
     return generate()
+
+
+def _max_age_seconds(value: timedelta | int | None) -> int | None:
+    """``SEND_FILE_MAX_AGE_DEFAULT`` (seconds or a timedelta) as seconds."""
+    if value is None:
+        return None
+    if isinstance(value, timedelta):
+        return int(value.total_seconds())
+    return int(value)
 
 
 def make_response(*args: t.Any) -> Response:
