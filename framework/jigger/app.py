@@ -525,8 +525,11 @@ class Jigger(App):
 
         response_class = self.response_class
         if not isinstance(rv, response_class):
-            if status is None and headers is None and type(rv) in _TEXT_TYPES:
+            rtype = type(rv)
+            if status is None and headers is None and rtype in _TEXT_TYPES:
                 rv = _response_for_body(response_class, rv)  # type: ignore[arg-type]
+            elif rtype is dict or rtype is list:  # before the Iterator ABC check
+                rv = self.json.response(rv)
             elif isinstance(rv, (str, bytes, bytearray, cabc.Iterator)):
                 rv = response_class(rv, status=status, headers=headers)
                 status = headers = None
