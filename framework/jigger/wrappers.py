@@ -11,8 +11,9 @@ Set :attr:`jigger.Jigger.request_class` or
 from __future__ import annotations
 
 import typing as t
+from functools import cached_property
 
-from werkzeug.datastructures import Headers
+from werkzeug.datastructures import EnvironHeaders, Headers
 from werkzeug.exceptions import BadRequest, HTTPException, UnsupportedMediaType
 from werkzeug.utils import get_content_type
 from werkzeug.wrappers import Request as RequestBase
@@ -21,7 +22,27 @@ from werkzeug.wrappers import Response as ResponseBase
 from .globals import _cv_ctx
 
 if t.TYPE_CHECKING:  # pragma: no cover
+    from _typeshed.wsgi import WSGIEnvironment
     from werkzeug.routing import Rule
+
+
+def _wsgi_decoding_dance(value: str) -> str:
+    """A WSGI string (bytes as latin-1) as the UTF-8 text it carries; what
+    Werkzeug's request does with ``PATH_INFO`` and ``SCRIPT_NAME``."""
+    return value.encode("latin1").decode(errors="replace")
+
+
+def _get_server(environ: WSGIEnvironment) -> tuple[str, int | None] | None:
+    """``(SERVER_NAME, SERVER_PORT)``; the port is ``None`` for a socket
+    path. What Werkzeug's request stores as ``server``."""
+    name = environ.get("SERVER_NAME")
+    if name is None:
+        return None
+    try:
+        port: int | None = int(environ.get("SERVER_PORT"))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        port = None
+    return name, port
 
 
 def _config_value(key: str) -> t.Any:
@@ -39,6 +60,52 @@ class Request(RequestBase):
     :attr:`endpoint`, :attr:`blueprint`) and reads its size limits from the
     app's configuration.
     """
+
+    def __init__(
+        self,
+        environ: WSGIEnvironment,
+        populate_request: bool = True,
+        shallow: bool = False,
+    ) -> None:
+        # Werkzeug's constructor decodes the paths, reads the server address
+        # and wraps the headers for every request; most views use few of
+        # them, so they are computed on first use below, the same way.
+        self.method = environ.get("REQUEST_METHOD", "GET").upper()
+        self.scheme = environ.get("wsgi.url_scheme", "http")
+        self.remote_addr = environ.get("REMOTE_ADDR")
+        self.environ = environ
+        self.shallow = shallow
+        if populate_request and not shallow:
+            environ["werkzeug.request"] = self
+
+    @cached_property
+    def server(self) -> tuple[str, int | None] | None:  # type: ignore[override]
+        """The server's ``(host, port)`` from the environ, as Werkzeug reads it."""
+        return _get_server(self.environ)
+
+    @cached_property
+    def root_path(self) -> str:  # type: ignore[override]
+        """The prefix the app is mounted under (``SCRIPT_NAME``), no trailing
+        slash."""
+        return _wsgi_decoding_dance(self.environ.get("SCRIPT_NAME") or "").rstrip("/")
+
+    @cached_property
+    def path(self) -> str:  # type: ignore[override]
+        """The path after :attr:`root_path` (``PATH_INFO``), starting with
+        ``/``."""
+        return "/" + _wsgi_decoding_dance(self.environ.get("PATH_INFO") or "").lstrip(
+            "/"
+        )
+
+    @cached_property
+    def query_string(self) -> bytes:  # type: ignore[override]
+        """The raw query string, as bytes."""
+        return self.environ.get("QUERY_STRING", "").encode("latin1")  # type: ignore[no-any-return]
+
+    @cached_property
+    def headers(self) -> EnvironHeaders:  # type: ignore[override]
+        """The request headers, read from the environ."""
+        return EnvironHeaders(self.environ)
 
     #: The URL rule that matched, or ``None`` before matching or on a miss.
     url_rule: Rule | None = None

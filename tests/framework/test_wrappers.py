@@ -531,3 +531,39 @@ def test_error_page_of_a_custom_exception_is_not_cached() -> None:
     second = _response_for_http_exception(Response, Teapot(), environ).get_data()
     assert b"pour #1" in first
     assert b"pour #2" in second
+
+
+@pytest.mark.parametrize(
+    "environ_args",
+    [
+        {"path": "/"},
+        {"path": "/a/b/", "query_string": "x=1&y=%C3%A9"},
+        {"path": "/caf\u00e9", "base_url": "https://example.test:8443/mount/"},
+        {"path": "//double//slashes", "headers": {"X-Thing": "1"}},
+        {"path": "/p", "method": "post", "environ_base": {"REMOTE_ADDR": "10.0.0.9"}},
+    ],
+)
+def test_lazily_read_attributes_equal_werkzeugs(environ_args: dict[str, t.Any]) -> None:
+    from werkzeug.wrappers import Request as WerkzeugRequest
+
+    environ = EnvironBuilder(**environ_args).get_environ()
+    ours = Request(dict(environ))
+    theirs = WerkzeugRequest(dict(environ))
+    for name in (
+        "method",
+        "scheme",
+        "server",
+        "root_path",
+        "path",
+        "query_string",
+        "remote_addr",
+        "url",
+        "host",
+        "full_path",
+    ):
+        assert getattr(ours, name) == getattr(theirs, name), name
+    assert list(ours.headers.items()) == list(theirs.headers.items())
+    assert ours.environ["werkzeug.request"] is ours
+    # Still plain attributes: code may set them, as on Werkzeug's request.
+    ours.path = "/changed"
+    assert ours.path == "/changed"
