@@ -29,14 +29,6 @@ STOP_TIMEOUT = 10.0
 REQUEST_TIMEOUT = 10.0
 
 
-def _jigger_ready() -> bool:
-    try:
-        import jigger
-    except ImportError:
-        return False
-    return hasattr(jigger, "Jigger")
-
-
 @dataclass
 class Reply:
     status: int
@@ -126,8 +118,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     pytest.importorskip(
         "gunicorn", reason="gunicorn is not installed; the real-server test needs it"
     )
-    if not _jigger_ready():
-        pytest.skip("jigger.Jigger is not importable yet")
     log_dir = tmp_path_factory.mktemp("gunicorn")
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(
