@@ -206,11 +206,7 @@ def test_async_teardown_errors_are_collected(app: Jigger) -> None:
 
 
 def test_async_context_processor(app: Jigger) -> None:
-    import jigger
-
-    render = getattr(jigger, "render_template_string", None)
-    if render is None:  # pragma: no cover - only while templating is missing
-        pytest.skip("jigger.render_template_string does not exist yet")
+    from jigger import render_template_string as render
 
     @app.context_processor
     async def site() -> dict[str, str]:

@@ -138,9 +138,7 @@ def test_flash_keeps_other_session_values(app: Jigger) -> None:
 
 
 def test_messages_in_templates_escape_text_not_markup(app: Jigger) -> None:
-    render = getattr(jigger, "render_template_string", None)
-    if render is None:  # pragma: no cover - only while templating is missing
-        pytest.skip("jigger.render_template_string does not exist yet")
+    render = jigger.render_template_string
 
     @app.post("/rich")
     def rich() -> str:

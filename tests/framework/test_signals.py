@@ -229,10 +229,7 @@ def test_a_failing_receiver_is_an_error_of_the_request(app: Jigger) -> None:
 
 
 def _render_template_string() -> t.Callable[..., str]:
-    func = getattr(jigger, "render_template_string", None)
-    if func is None:  # pragma: no cover - only while templating is missing
-        pytest.skip("jigger.render_template_string does not exist yet")
-    return t.cast(t.Callable[..., str], func)
+    return jigger.render_template_string
 
 
 def test_template_signals(app: Jigger) -> None:
