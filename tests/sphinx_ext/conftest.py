@@ -6,8 +6,10 @@ import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sphinx.testing.util import SphinxTestApp
 from sphinx.util.console import strip_escape_sequences
 
 _TYPE_TAIL = re.compile(r" \[[\w.-]+\]$")
@@ -30,6 +32,20 @@ def copy_root(rootdir: Path, tmp_path: Path) -> Callable[[str], Path]:
         return target
 
     return copy
+
+
+def build_html(
+    make_app: Callable[..., SphinxTestApp], srcdir: Path, **kwargs: Any
+) -> SphinxTestApp:
+    """Build ``srcdir`` with the html builder, then undo docutils' global
+    registrations, so that the next app of the same test can register its
+    roles and directives (myst's among them) again without a warning."""
+    app = make_app("html", srcdir=srcdir, **kwargs)
+    try:
+        app.build()
+    finally:
+        app.cleanup()
+    return app
 
 
 def parse_warnings(text: str, srcdir: Path) -> list[tuple[str, str]]:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sphinx.errors import ConfigError
@@ -14,30 +12,9 @@ from sphinx.util.console import strip_colors
 
 from jigger_sphinx.references import reference_counts
 
+from .conftest import build_html
+
 MakeApp = Callable[..., SphinxTestApp]
-
-
-@pytest.fixture
-def project(rootdir: Path, tmp_path: Path) -> Callable[[str], Path]:
-    """Copy a test root into a fresh directory (so it can be edited)."""
-
-    def copy(name: str) -> Path:
-        srcdir = tmp_path / name
-        shutil.copytree(rootdir / f"test-{name}", srcdir)
-        return srcdir
-
-    return copy
-
-
-def build(make_app: MakeApp, srcdir: Path, **kwargs: Any) -> SphinxTestApp:
-    app = make_app("html", srcdir=srcdir, **kwargs)
-    try:
-        app.build()
-    finally:
-        # undo docutils' global registrations now, so that the next app of the
-        # same test can register them again without a warning
-        app.cleanup()
-    return app
 
 
 def warnings(app: SphinxTestApp) -> list[str]:
@@ -53,10 +30,10 @@ def warning_at(srcdir: Path, relpath: str, line: int, message: str) -> str:
 
 
 def test_good_references_give_no_warning_and_are_counted(
-    make_app: MakeApp, project: Callable[[str], Path]
+    make_app: MakeApp, copy_root: Callable[[str], Path]
 ) -> None:
-    srcdir = project("refs-good")
-    app = build(make_app, srcdir)
+    srcdir = copy_root("refs-good")
+    app = build_html(make_app, srcdir)
     assert warnings(app) == []
     # index: 3 refs + 1 doc, install: 1 doc + 1 ref, usage.md: 1 ref + 1 doc
     assert reference_counts(app.env) == (8, 0)
@@ -90,10 +67,10 @@ BROKEN = [
 
 
 def test_broken_references_are_reported_at_their_own_line(
-    make_app: MakeApp, project: Callable[[str], Path]
+    make_app: MakeApp, copy_root: Callable[[str], Path]
 ) -> None:
-    srcdir = project("refs-broken")
-    app = build(make_app, srcdir)
+    srcdir = copy_root("refs-broken")
+    app = build_html(make_app, srcdir)
     expected = [warning_at(srcdir, path, line, msg) for path, line, msg in BROKEN]
     assert sorted(warnings(app)) == sorted(expected)
     # 10 references in all (index 2, install 1, guide 4, page 3), 7 broken
@@ -101,10 +78,10 @@ def test_broken_references_are_reported_at_their_own_line(
 
 
 def test_sphinx_does_not_report_them_a_second_time_even_when_nitpicky(
-    make_app: MakeApp, project: Callable[[str], Path]
+    make_app: MakeApp, copy_root: Callable[[str], Path]
 ) -> None:
-    srcdir = project("refs-broken")
-    app = build(make_app, srcdir, confoverrides={"nitpicky": True})
+    srcdir = copy_root("refs-broken")
+    app = build_html(make_app, srcdir, confoverrides={"nitpicky": True})
     found = warnings(app)
     assert not [w for w in found if "undefined label" in w and "[ref.ref]" in w]
     assert not [w for w in found if "unknown document" in w and "[ref.doc]" in w]
@@ -112,25 +89,27 @@ def test_sphinx_does_not_report_them_a_second_time_even_when_nitpicky(
 
 
 def test_a_broken_reference_fails_a_build_with_warnings_as_errors(
-    make_app: MakeApp, project: Callable[[str], Path]
+    make_app: MakeApp, copy_root: Callable[[str], Path]
 ) -> None:
-    app = build(make_app, project("refs-broken"), warningiserror=True)
+    app = build_html(make_app, copy_root("refs-broken"), warningiserror=True)
     assert app.statuscode == 1
 
 
 def test_the_warnings_can_be_suppressed_by_type(
-    make_app: MakeApp, project: Callable[[str], Path]
+    make_app: MakeApp, copy_root: Callable[[str], Path]
 ) -> None:
-    srcdir = project("refs-broken")
-    app = build(make_app, srcdir, confoverrides={"suppress_warnings": ["jigger.ref"]})
+    srcdir = copy_root("refs-broken")
+    app = build_html(
+        make_app, srcdir, confoverrides={"suppress_warnings": ["jigger.ref"]}
+    )
     assert warnings(app) == []
 
 
 def test_turned_off_sphinx_reports_as_usual_and_nothing_is_counted(
-    make_app: MakeApp, project: Callable[[str], Path]
+    make_app: MakeApp, copy_root: Callable[[str], Path]
 ) -> None:
-    srcdir = project("refs-broken")
-    app = build(make_app, srcdir, confoverrides={"jigger_check_references": False})
+    srcdir = copy_root("refs-broken")
+    app = build_html(make_app, srcdir, confoverrides={"jigger_check_references": False})
     found = warnings(app)
     assert not [w for w in found if "[jigger.ref]" in w]
     assert [w for w in found if "undefined label: 'instalation'" in w]
@@ -138,9 +117,9 @@ def test_turned_off_sphinx_reports_as_usual_and_nothing_is_counted(
 
 
 def test_a_wrong_config_value_is_a_clear_error(
-    make_app: MakeApp, project: Callable[[str], Path]
+    make_app: MakeApp, copy_root: Callable[[str], Path]
 ) -> None:
-    srcdir = project("refs-good")
+    srcdir = copy_root("refs-good")
     with (srcdir / "conf.py").open("a", encoding="utf-8") as conf:
         conf.write('jigger_check_references = "no"\n')
     with pytest.raises(ConfigError, match="jigger_check_references must be True"):
@@ -151,10 +130,10 @@ def test_a_wrong_config_value_is_a_clear_error(
 
 
 def test_a_duplicate_label_names_both_places(
-    make_app: MakeApp, project: Callable[[str], Path]
+    make_app: MakeApp, copy_root: Callable[[str], Path]
 ) -> None:
-    srcdir = project("refs-duplicate")
-    app = build(make_app, srcdir)
+    srcdir = copy_root("refs-duplicate")
+    app = build_html(make_app, srcdir)
     # only this one: Sphinx's own "duplicate label" (one place only) is not shown
     expected = [
         warning_at(
@@ -166,7 +145,7 @@ def test_a_duplicate_label_names_both_places(
     ]
     assert warnings(app) == expected
     # still reported while it is not fixed, though nothing is read again
-    again = build(make_app, srcdir, freshenv=False)
+    again = build_html(make_app, srcdir, freshenv=False)
     assert "0 changed" in strip_colors(again.status.getvalue())
     assert warnings(again) == expected
 
@@ -176,10 +155,10 @@ def test_a_duplicate_label_names_both_places(
 
 @pytest.mark.parametrize("parallel", [0, 2])
 def test_renaming_a_label_rechecks_the_unchanged_documents_that_use_it(
-    make_app: MakeApp, project: Callable[[str], Path], parallel: int
+    make_app: MakeApp, copy_root: Callable[[str], Path], parallel: int
 ) -> None:
-    srcdir = project("refs-incremental")
-    first = build(make_app, srcdir, parallel=parallel)
+    srcdir = copy_root("refs-incremental")
+    first = build_html(make_app, srcdir, parallel=parallel)
     assert warnings(first) == []
     assert reference_counts(first.env) == (2, 0)
 
@@ -187,7 +166,7 @@ def test_renaming_a_label_rechecks_the_unchanged_documents_that_use_it(
     text = settings.read_text(encoding="utf-8")
     settings.write_text(text.replace("_configuration:", "_config:"), encoding="utf-8")
 
-    second = build(make_app, srcdir, freshenv=False, parallel=parallel)
+    second = build_html(make_app, srcdir, freshenv=False, parallel=parallel)
     assert "1 changed" in strip_colors(second.status.getvalue())  # only settings
     message = "reference to undefined label 'configuration'; did you mean 'config'?"
     assert sorted(warnings(second)) == [
@@ -197,14 +176,14 @@ def test_renaming_a_label_rechecks_the_unchanged_documents_that_use_it(
     assert reference_counts(second.env) == (2, 2)
 
     # nothing changed: the break is still reported and still counted
-    third = build(make_app, srcdir, freshenv=False, parallel=parallel)
+    third = build_html(make_app, srcdir, freshenv=False, parallel=parallel)
     assert "0 changed" in strip_colors(third.status.getvalue())
     assert sorted(warnings(third)) == sorted(warnings(second))
     assert reference_counts(third.env) == (2, 2)
 
     # the label comes back: the same documents are checked again and pass
     settings.write_text(text, encoding="utf-8")
-    fourth = build(make_app, srcdir, freshenv=False, parallel=parallel)
+    fourth = build_html(make_app, srcdir, freshenv=False, parallel=parallel)
     assert warnings(fourth) == []
     assert reference_counts(fourth.env) == (2, 0)
     assert 'href="settings.html#configuration"' in (
@@ -213,31 +192,31 @@ def test_renaming_a_label_rechecks_the_unchanged_documents_that_use_it(
 
 
 def test_an_unrelated_edit_writes_only_the_edited_document(
-    make_app: MakeApp, project: Callable[[str], Path]
+    make_app: MakeApp, copy_root: Callable[[str], Path]
 ) -> None:
-    srcdir = project("refs-incremental")
-    build(make_app, srcdir)
+    srcdir = copy_root("refs-incremental")
+    build_html(make_app, srcdir)
     other = srcdir / "other.rst"
     other.write_text(other.read_text(encoding="utf-8") + "\nMore.\n", "utf-8")
     user_html = srcdir / "_build" / "html" / "user.html"
     before = user_html.stat().st_mtime_ns
-    second = build(make_app, srcdir, freshenv=False)
+    second = build_html(make_app, srcdir, freshenv=False)
     assert warnings(second) == []
     assert user_html.stat().st_mtime_ns == before
     assert reference_counts(second.env) == (2, 0)
 
 
 def test_removing_a_document_rechecks_the_doc_references_to_it(
-    make_app: MakeApp, project: Callable[[str], Path]
+    make_app: MakeApp, copy_root: Callable[[str], Path]
 ) -> None:
-    srcdir = project("refs-good")
-    build(make_app, srcdir)
+    srcdir = copy_root("refs-good")
+    build_html(make_app, srcdir)
     (srcdir / "usage.md").unlink()
     index = srcdir / "index.rst"
     index.write_text(
         index.read_text(encoding="utf-8").replace("   usage\n", ""), "utf-8"
     )
-    second = build(make_app, srcdir, freshenv=False)
+    second = build_html(make_app, srcdir, freshenv=False)
     found = warnings(second)
     # install.rst did not change, yet its reference to the page's label is checked
     assert (
@@ -256,11 +235,11 @@ def test_removing_a_document_rechecks_the_doc_references_to_it(
 
 @pytest.mark.parametrize("name", ["refs-broken", "refs-duplicate"])
 def test_parallel_build_reports_the_same_as_serial(
-    make_app: MakeApp, project: Callable[[str], Path], tmp_path: Path, name: str
+    make_app: MakeApp, copy_root: Callable[[str], Path], tmp_path: Path, name: str
 ) -> None:
-    srcdir = project(name)
-    serial = build(make_app, srcdir, builddir=tmp_path / "serial")
-    parallel = build(make_app, srcdir, builddir=tmp_path / "parallel", parallel=2)
+    srcdir = copy_root(name)
+    serial = build_html(make_app, srcdir, builddir=tmp_path / "serial")
+    parallel = build_html(make_app, srcdir, builddir=tmp_path / "parallel", parallel=2)
     assert parallel.is_parallel_allowed("read")
     assert parallel.is_parallel_allowed("write")
     assert sorted(warnings(parallel)) == sorted(warnings(serial))
@@ -272,11 +251,11 @@ def test_parallel_build_reports_the_same_as_serial(
 
 
 def test_the_summary_line_counts_the_references(
-    make_app: MakeApp, project: Callable[[str], Path]
+    make_app: MakeApp, copy_root: Callable[[str], Path]
 ) -> None:
-    srcdir = project("refs-full")
+    srcdir = copy_root("refs-full")
     summary = "3 references checked, 1 broken"
-    first = build(make_app, srcdir)
+    first = build_html(make_app, srcdir)
     assert warnings(first) == [
         warning_at(
             srcdir,
@@ -288,6 +267,6 @@ def test_the_summary_line_counts_the_references(
     assert summary in strip_colors(first.status.getvalue())
     assert first.statuscode == 1  # a broken reference fails the build
     # nothing changed: still reported, still counted
-    second = build(make_app, srcdir, freshenv=False)
+    second = build_html(make_app, srcdir, freshenv=False)
     assert warnings(second) == warnings(first)
     assert summary in strip_colors(second.status.getvalue())

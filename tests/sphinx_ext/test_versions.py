@@ -3,12 +3,10 @@ version directives newer than the release, the changelog entry."""
 
 from __future__ import annotations
 
-import shutil
 import sys
 import types
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sphinx.environment import BuildEnvironment
@@ -23,28 +21,9 @@ from jigger_sphinx.versions import (
     release_from,
 )
 
+from .conftest import build_html
+
 MakeApp = Callable[..., SphinxTestApp]
-
-
-@pytest.fixture
-def project(rootdir: Path, tmp_path: Path) -> Callable[[str], Path]:
-    """Copy a test root into a fresh directory (so it can be edited)."""
-
-    def copy(name: str) -> Path:
-        srcdir = tmp_path / name
-        shutil.copytree(rootdir / f"test-{name}", srcdir)
-        return srcdir
-
-    return copy
-
-
-def build(make_app: MakeApp, srcdir: Path, **kwargs: Any) -> SphinxTestApp:
-    app = make_app("html", srcdir=srcdir, **kwargs)
-    try:
-        app.build()
-    finally:
-        app.cleanup()  # let the next app of the same test register myst again
-    return app
 
 
 def warnings(app: SphinxTestApp) -> list[str]:
@@ -146,10 +125,10 @@ def test_checked_text() -> None:
 
 
 def test_good_project_has_no_warning_and_shows_the_release(
-    make_app: MakeApp, project: Callable[[str], Path]
+    make_app: MakeApp, copy_root: Callable[[str], Path]
 ) -> None:
-    srcdir = project("versions-good")
-    app = build(make_app, srcdir)
+    srcdir = copy_root("versions-good")
+    app = build_html(make_app, srcdir)
     assert app.config.release == "1.2.0.dev0"  # from tinypkg.__version__
     assert warnings(app) == []
     page = (app.outdir / "page.html").read_text(encoding="utf-8")
@@ -160,7 +139,7 @@ def test_good_project_has_no_warning_and_shows_the_release(
 
 def test_the_paragraph_carries_the_example_counts(
     make_app: MakeApp,
-    project: Callable[[str], Path],
+    copy_root: Callable[[str], Path],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import jigger_sphinx.domain
@@ -169,8 +148,8 @@ def test_the_paragraph_carries_the_example_counts(
         return {"page": (4, 5), "index": (1, 1)}.get(docname)
 
     monkeypatch.setattr(jigger_sphinx.domain, "example_counts", fake_counts)
-    srcdir = project("versions-good")
-    app = build(make_app, srcdir)
+    srcdir = copy_root("versions-good")
+    app = build_html(make_app, srcdir)
     page = (app.outdir / "page.html").read_text(encoding="utf-8")
     assert (
         '<p class="jigger-checked">Checked against tinypkg 1.2.0.dev0: '
@@ -184,15 +163,17 @@ def test_the_paragraph_carries_the_example_counts(
 
 
 def test_the_paragraph_can_be_renamed_or_left_out(
-    make_app: MakeApp, project: Callable[[str], Path]
+    make_app: MakeApp, copy_root: Callable[[str], Path]
 ) -> None:
-    srcdir = project("versions-good")
-    app = build(make_app, srcdir, confoverrides={"jigger_checked_against": "TinyPkg"})
+    srcdir = copy_root("versions-good")
+    app = build_html(
+        make_app, srcdir, confoverrides={"jigger_checked_against": "TinyPkg"}
+    )
     page = (app.outdir / "page.html").read_text(encoding="utf-8")
     assert "Checked against TinyPkg 1.2.0.dev0." in page
 
-    srcdir = project("versions-bad")
-    app = build(make_app, srcdir, confoverrides={"jigger_checked_footer": False})
+    srcdir = copy_root("versions-bad")
+    app = build_html(make_app, srcdir, confoverrides={"jigger_checked_footer": False})
     assert "jigger-checked" not in (app.outdir / "page.html").read_text("utf-8")
 
 
@@ -212,52 +193,52 @@ def expected_bad(srcdir: Path) -> list[str]:
 
 
 def test_newer_versions_and_a_missing_changelog_entry_are_reported(
-    make_app: MakeApp, project: Callable[[str], Path]
+    make_app: MakeApp, copy_root: Callable[[str], Path]
 ) -> None:
-    srcdir = project("versions-bad")
-    app = build(make_app, srcdir)
+    srcdir = copy_root("versions-bad")
+    app = build_html(make_app, srcdir)
     assert warnings(app) == expected_bad(srcdir)
 
 
 def test_they_are_reported_again_on_an_unchanged_rebuild(
-    make_app: MakeApp, project: Callable[[str], Path]
+    make_app: MakeApp, copy_root: Callable[[str], Path]
 ) -> None:
-    srcdir = project("versions-bad")
-    build(make_app, srcdir)
-    again = build(make_app, srcdir, freshenv=False)
+    srcdir = copy_root("versions-bad")
+    build_html(make_app, srcdir)
+    again = build_html(make_app, srcdir, freshenv=False)
     assert "0 changed" in strip_colors(again.status.getvalue())
     assert warnings(again) == expected_bad(srcdir)
 
 
 def test_adding_the_changelog_entry_clears_its_warning(
-    make_app: MakeApp, project: Callable[[str], Path]
+    make_app: MakeApp, copy_root: Callable[[str], Path]
 ) -> None:
-    srcdir = project("versions-bad")
-    build(make_app, srcdir)
+    srcdir = copy_root("versions-bad")
+    build_html(make_app, srcdir)
     changelog = srcdir / "changelog.md"
     text = changelog.read_text(encoding="utf-8")
     changelog.write_text(
         text.replace("# Changelog\n", "# Changelog\n\n## 0.1.0.dev0 (unreleased)\n"),
         encoding="utf-8",
     )
-    again = build(make_app, srcdir, freshenv=False)
+    again = build_html(make_app, srcdir, freshenv=False)
     assert warnings(again) == expected_bad(srcdir)[:2]
 
 
 def test_a_parallel_build_reports_the_same(
-    make_app: MakeApp, project: Callable[[str], Path], tmp_path: Path
+    make_app: MakeApp, copy_root: Callable[[str], Path], tmp_path: Path
 ) -> None:
-    srcdir = project("versions-bad")
-    app = build(make_app, srcdir, builddir=tmp_path / "parallel", parallel=2)
+    srcdir = copy_root("versions-bad")
+    app = build_html(make_app, srcdir, builddir=tmp_path / "parallel", parallel=2)
     assert app.is_parallel_allowed("read")
     assert warnings(app) == expected_bad(srcdir)
 
 
 def test_a_missing_changelog_is_reported_once(
-    make_app: MakeApp, project: Callable[[str], Path]
+    make_app: MakeApp, copy_root: Callable[[str], Path]
 ) -> None:
-    srcdir = project("versions-good")
-    app = build(make_app, srcdir, confoverrides={"jigger_changelog": "history"})
+    srcdir = copy_root("versions-good")
+    app = build_html(make_app, srcdir, confoverrides={"jigger_changelog": "history"})
     assert warnings(app) == [
         "WARNING: jigger_changelog is 'history', but there is no such document; "
         "add it with an entry for release 1.2.0.dev0, or set jigger_changelog = '' "
@@ -266,18 +247,18 @@ def test_a_missing_changelog_is_reported_once(
 
 
 def test_the_changelog_check_can_be_turned_off(
-    make_app: MakeApp, project: Callable[[str], Path]
+    make_app: MakeApp, copy_root: Callable[[str], Path]
 ) -> None:
-    srcdir = project("versions-bad")
-    app = build(make_app, srcdir, confoverrides={"jigger_changelog": ""})
+    srcdir = copy_root("versions-bad")
+    app = build_html(make_app, srcdir, confoverrides={"jigger_changelog": ""})
     assert warnings(app) == expected_bad(srcdir)[:2]
 
 
 def test_no_release_no_version_checks(
-    make_app: MakeApp, project: Callable[[str], Path]
+    make_app: MakeApp, copy_root: Callable[[str], Path]
 ) -> None:
-    srcdir = project("versions-bad")
-    app = build(make_app, srcdir, confoverrides={"release": ""})
+    srcdir = copy_root("versions-bad")
+    app = build_html(make_app, srcdir, confoverrides={"release": ""})
     assert warnings(app) == []
     page = (app.outdir / "page.html").read_text(encoding="utf-8")
     assert '<p class="jigger-checked">Checked against tinypkg.</p>' in page
@@ -296,9 +277,9 @@ def test_no_release_no_version_checks(
     ],
 )
 def test_bad_config_values_are_clear_errors(
-    make_app: MakeApp, project: Callable[[str], Path], line: str, message: str
+    make_app: MakeApp, copy_root: Callable[[str], Path], line: str, message: str
 ) -> None:
-    srcdir = project("versions-bad")
+    srcdir = copy_root("versions-bad")
     with (srcdir / "conf.py").open("a", encoding="utf-8") as conf:
         conf.write(line + "\n")
     with pytest.raises(ConfigError, match=message):
@@ -306,10 +287,10 @@ def test_bad_config_values_are_clear_errors(
 
 
 def test_a_release_that_is_not_a_version_is_pointed_out(
-    make_app: MakeApp, project: Callable[[str], Path]
+    make_app: MakeApp, copy_root: Callable[[str], Path]
 ) -> None:
-    srcdir = project("versions-bad")
-    app = build(make_app, srcdir, confoverrides={"release": "tip of main"})
+    srcdir = copy_root("versions-bad")
+    app = build_html(make_app, srcdir, confoverrides={"release": "tip of main"})
     assert (
         "WARNING: release 'tip of main' is not a version number; versionadded and "
         "changelog entries cannot be compared with it [jigger.version]"
@@ -317,10 +298,10 @@ def test_a_release_that_is_not_a_version_is_pointed_out(
 
 
 def test_with_the_whole_extension_the_paragraph_counts_real_examples(
-    make_app: MakeApp, project: Callable[[str], Path]
+    make_app: MakeApp, copy_root: Callable[[str], Path]
 ) -> None:
-    srcdir = project("refs-full")  # a root of test_references, with examples
-    app = build(make_app, srcdir)
+    srcdir = copy_root("refs-full")  # a root of test_references, with examples
+    app = build_html(make_app, srcdir)
     index = (app.outdir / "index.html").read_text(encoding="utf-8")
     assert (
         '<p class="jigger-checked">Checked against refs-full 1.0: '
