@@ -115,6 +115,19 @@ class Jigger(App):
     #: :class:`~jigger.testing.FlaskCliRunner`).
     test_cli_runner_class: type[FlaskCliRunner] | None = None
 
+    #: Whether a request context may stand in for its application context
+    #: (see :meth:`jigger.ctx.RequestContext.push`): only while the class
+    #: keeps jigger's own :meth:`app_context` and
+    #: :meth:`do_teardown_appcontext`.
+    _request_ctx_stands_in = True
+
+    def __init_subclass__(cls, **kwargs: t.Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._request_ctx_stands_in = (
+            cls.app_context is Jigger.app_context
+            and cls.do_teardown_appcontext is Jigger.do_teardown_appcontext
+        )
+
     # -- files -----------------------------------------------------------
 
     def get_send_file_max_age(self, filename: str | None) -> int | None:
@@ -378,6 +391,8 @@ class Jigger(App):
         """Run the ``url_value_preprocessor`` callbacks, then the
         ``before_request`` hooks (the app's first, then the blueprints',
         outermost first). A hook's non-``None`` result ends the request."""
+        if not self.before_request_funcs and not self.url_value_preprocessors:
+            return None
         req = t.cast(Request, _cv_ctx.get().request)
         blueprints = req.blueprints if self.blueprints else ()
         names: tuple[str | None, ...] = (
@@ -469,12 +484,13 @@ class Jigger(App):
         for func in ctx._after_request_functions:
             response = self.ensure_sync(func)(response)
         req = ctx.request
-        blueprints = req.blueprints if self.blueprints else ()
-        for name in (*blueprints, None) if blueprints else (None,):
-            hooks = self.after_request_funcs.get(name)
-            if hooks:
-                for hook in reversed(hooks):
-                    response = self.ensure_sync(hook)(response)
+        if self.after_request_funcs:
+            blueprints = req.blueprints if self.blueprints else ()
+            for name in (*blueprints, None) if blueprints else (None,):
+                hooks = self.after_request_funcs.get(name)
+                if hooks:
+                    for hook in reversed(hooks):
+                        response = self.ensure_sync(hook)(response)
         si = self.session_interface
         sess = ctx._session
         if (
@@ -668,15 +684,17 @@ class Jigger(App):
         list in reverse order). All of them run; their errors are logged and,
         when exceptions propagate (testing, debug), raised afterwards: one
         error as itself, several as an :exc:`ExceptionGroup`."""
-        req = t.cast(Request, _cv_ctx.get().request)
-        blueprints = req.blueprints if self.blueprints else ()
         funcs: list[ft.TeardownCallable] = []
-        for name in (*blueprints, None) if blueprints else (None,):
-            registered = self.teardown_request_funcs.get(name)
-            if registered:
-                funcs.extend(reversed(registered))
+        if self.teardown_request_funcs:
+            req = t.cast(Request, _cv_ctx.get().request)
+            blueprints = req.blueprints if self.blueprints else ()
+            for name in (*blueprints, None) if blueprints else (None,):
+                registered = self.teardown_request_funcs.get(name)
+                if registered:
+                    funcs.extend(reversed(registered))
         try:
-            self._run_teardown(funcs, exc, "teardown_request")
+            if funcs:
+                self._run_teardown(funcs, exc, "teardown_request")
         finally:
             if request_tearing_down.receivers:
                 request_tearing_down.send(

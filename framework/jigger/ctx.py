@@ -2,8 +2,9 @@
 
 A context is pushed onto the single context variable behind the proxies in
 :mod:`jigger.globals`. An :class:`AppContext` makes ``current_app`` and ``g``
-work; a :class:`RequestContext` adds ``request`` and ``session``. Handling a
-request pushes both; a script, a job or a CLI command pushes only the first::
+work; a :class:`RequestContext` adds ``request`` and ``session``, and when
+no application context of its app is active it serves as one itself. A
+script, a job or a CLI command pushes only an application context::
 
     with app.app_context():
         send_nightly_report()
@@ -31,7 +32,7 @@ from werkzeug.wrappers import Request as RequestBase
 
 from . import typing as ft
 from .globals import _cv_ctx
-from .signals import appcontext_popped, appcontext_pushed
+from .signals import appcontext_popped, appcontext_pushed, appcontext_tearing_down
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from _typeshed.wsgi import WSGIEnvironment
@@ -42,6 +43,10 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from .wrappers import Request
 
 _sentinel: t.Any = object()
+#: Marks a push in which the request context also served as its own
+#: application context (see RequestContext.push).
+_OWN: t.Final = "own"
+_OwnOrAppContext = t.Union["AppContext", t.Literal["own"], None]
 _HTTP_SCHEMES = frozenset({"http", "https"})
 _RequestBaseClose = RequestBase.close
 
@@ -185,8 +190,10 @@ class RequestContext:
     """The request context: everything about one request.
 
     :meth:`jigger.Jigger.wsgi_app` pushes one per request; tests create one
-    with :meth:`jigger.Jigger.test_request_context`. Pushing it also pushes an
-    application context when none for the same app is active. The session is
+    with :meth:`jigger.Jigger.test_request_context`. When no context of the
+    same app is active, it also provides the application context (``g``,
+    ``current_app``, the ``teardown_appcontext`` callbacks after its own
+    teardown); see :meth:`push`. The session is
     opened the first time it is used, so requests that never touch it pay
     nothing for it.
     """
@@ -218,10 +225,10 @@ class RequestContext:
         self.flashes: list[tuple[str, str]] | None = None
         self._after_request_functions: list[ft.AfterRequestCallable[t.Any]] = []
         self._tokens: list[
-            tuple[contextvars.Token[AppContext | RequestContext], AppContext | None]
+            tuple[contextvars.Token[AppContext | RequestContext], _OwnOrAppContext]
         ] = []
         self._holds = 0
-        self._deferred: tuple[BaseException | None, AppContext | None] | None = None
+        self._deferred: tuple[BaseException | None, _OwnOrAppContext] | None = None
         #: Set while a test client's ``with client:`` block keeps this
         #: context current after its request (see jigger.testing).
         self._client_token: contextvars.Token[AppContext | RequestContext] | None = None
@@ -300,11 +307,22 @@ class RequestContext:
     def push(self) -> None:
         """Make this context the current one (and an app context if needed)."""
         top = _cv_ctx.get(None)
-        if top is not None and top.app is self.app:
+        app = self.app
+        app_ctx: _OwnOrAppContext
+        if top is not None and top.app is app:
             app_ctx = None
             self.g = top.g
+        elif app._request_ctx_stands_in and not appcontext_pushed.receivers:
+            # The request context stands in for the application context it
+            # needs: one context object and one context-variable change per
+            # request instead of two. Nothing can tell the difference: the
+            # proxies read the innermost context either way, and the
+            # application teardown still runs after the request's (see
+            # _pop_own_app_context).
+            app_ctx = _OWN
+            self.g = app.app_ctx_globals_class()
         else:
-            app_ctx = self.app.app_context()
+            app_ctx = app.app_context()
             app_ctx.push()
             self.g = app_ctx.g
         self._tokens.append((_cv_ctx.set(self), app_ctx))
@@ -326,7 +344,7 @@ class RequestContext:
             # context; its end runs the teardown (see _release).
             self._deferred = (exc, app_ctx)
             self._reset()
-            if app_ctx is not None:
+            if isinstance(app_ctx, AppContext):
                 app_ctx._reset()
             return
         try:
@@ -338,8 +356,26 @@ class RequestContext:
             finally:
                 # Even after a wrong-order pop, the app context this push
                 # created must not stay pushed.
-                if app_ctx is not None:
+                if app_ctx is _OWN:
+                    self._pop_own_app_context(exc)
+                elif isinstance(app_ctx, AppContext):
                     app_ctx.pop(exc)
+
+    def _pop_own_app_context(self, exc: BaseException | None) -> None:
+        """End the application context this request context stood in for:
+        its teardown callbacks and signals run inside a real
+        :class:`AppContext` that shares this request's ``g``, after the
+        request context is gone, as they would without the stand-in."""
+        app = self.app
+        if (
+            app.teardown_appcontext_funcs
+            or appcontext_tearing_down.receivers
+            or appcontext_popped.receivers
+        ):
+            app_ctx = app.app_context()
+            app_ctx.g = self.g
+            app_ctx._tokens.append(_cv_ctx.set(app_ctx))
+            app_ctx.pop(exc)
 
     def _teardown(self, exc: BaseException | None) -> None:
         try:
@@ -371,7 +407,9 @@ class RequestContext:
             self._teardown(exc)
         finally:
             _cv_ctx.reset(token)
-            if app_ctx is not None:
+            if app_ctx is _OWN:
+                self._pop_own_app_context(exc)
+            elif isinstance(app_ctx, AppContext):
                 app_ctx._tokens.append(_cv_ctx.set(app_ctx))
                 app_ctx.pop(exc)
 

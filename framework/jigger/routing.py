@@ -75,6 +75,11 @@ _Dynamic = tuple[
 ]
 
 
+#: Methods precomputed for static rules that accept any method; others
+#: take the general path of FastRouter.match.
+_COMMON_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
 def _allows(rule: Rule, method: str) -> bool:
     """Whether ``rule`` accepts ``method`` (no ``methods`` means any)."""
     return rule.methods is None or method in rule.methods
@@ -104,6 +109,9 @@ class FastRouter:
         self.contested: set[str] = set()
         #: A rule the fast lane cannot describe may match any path.
         self.everything_contested = False
+        #: path -> {method: the one rule that answers it}, for the static
+        #: paths that need none of match()'s other checks (filled by build).
+        self.answers: dict[str, dict[str, Rule]] = {}
 
     @classmethod
     def build(cls, url_map: Map) -> FastRouter | None:
@@ -134,6 +142,19 @@ class FastRouter:
                     router.wildcards.append(compiled)
                 else:
                     router.dynamic.setdefault(segment, []).append(compiled)
+        if not router.everything_contested:
+            for path, statics in router.static.items():
+                if "//" in path or _first_segment(path) in router.contested:
+                    continue
+                methods = {m for r in statics if r.methods for m in r.methods}
+                if any(r.methods is None for r in statics):
+                    methods.update(_COMMON_METHODS)
+                answers = {}
+                for method in methods:
+                    accepting = [r for r in statics if _allows(r, method)]
+                    if len(accepting) == 1:
+                        answers[method] = accepting[0]
+                router.answers[path] = answers
         return router
 
     @staticmethod
@@ -179,6 +200,11 @@ class FastRouter:
     def match(self, path: str, method: str) -> tuple[Rule, dict[str, t.Any]] | None:
         """The one rule that certainly handles ``method path``, with its
         converted arguments; ``None`` means "ask Werkzeug"."""
+        answers = self.answers.get(path)
+        if answers is not None:
+            rule = answers.get(method)
+            if rule is not None:
+                return rule, {}
         segment = path[1:].partition("/")[0]
         if (
             self.everything_contested

@@ -218,6 +218,11 @@ class Response(ResponseBase):
 _ResponseBaseInit = ResponseBase.__init__
 _ResponseBaseSetData = ResponseBase.set_data
 _content_types: dict[str, str] = {}
+_new_headers = Headers.__new__
+# Response class -> whether _response_for_body may build it directly. Classes
+# do not change their methods after creation in practice; a new class is a
+# new key.
+_direct_classes: dict[type, bool] = {}
 
 
 def _response_for_body(
@@ -234,20 +239,23 @@ def _response_for_body(
     """
     if mimetype is None:
         mimetype = cls.default_mimetype
-    if (
-        mimetype is None
-        or cls.__init__ is not _ResponseBaseInit
-        or cls.set_data is not _ResponseBaseSetData
-        or cls.default_status != 200
-        or not cls.automatically_set_content_length
-    ):
+    direct = _direct_classes.get(cls)
+    if direct is None:
+        direct = _direct_classes[cls] = (
+            cls.__init__ is _ResponseBaseInit
+            and cls.set_data is _ResponseBaseSetData
+            and cls.default_status == 200
+            and bool(cls.automatically_set_content_length)
+        )
+    if mimetype is None or not direct:
         return cls(body, mimetype=mimetype)
     content_type = _content_types.get(mimetype)
     if content_type is None:
         content_type = _content_types[mimetype] = get_content_type(mimetype, "utf-8")
     data = body.encode() if isinstance(body, str) else body
     self = cls.__new__(cls)
-    headers = Headers()
+    # Headers() with no defaults only sets _list, which is set here.
+    headers = _new_headers(Headers)
     # Both values are made here, not taken from the client: no validation.
     headers._list = [
         ("Content-Type", content_type),
@@ -266,9 +274,11 @@ _ResponseBaseCall = ResponseBase.__call__
 _ResponseBaseGetWsgiResponse = ResponseBase.get_wsgi_response
 _ResponseBaseGetWsgiHeaders = ResponseBase.get_wsgi_headers
 _ResponseBaseGetAppIter = ResponseBase.get_app_iter
+_ResponseBaseStatus = ResponseBase.status
+_ResponseBaseStatusCode = ResponseBase.status_code
 _NO_BODY_CODES = frozenset({204, 304})
-# Response class -> whether it keeps Werkzeug's WSGI methods (classes do not
-# change their methods after creation in practice; a new class is a new key).
+# Response class -> whether it keeps Werkzeug's WSGI methods and status
+# properties (as for _direct_classes, a new class is a new key).
 _plain_classes: dict[type, bool] = {}
 
 
@@ -291,17 +301,20 @@ def _simple_wsgi_parts(
             and cls.get_wsgi_response is _ResponseBaseGetWsgiResponse
             and cls.get_wsgi_headers is _ResponseBaseGetWsgiHeaders
             and cls.get_app_iter is _ResponseBaseGetAppIter
+            and cls.status is _ResponseBaseStatus
+            and cls.status_code is _ResponseBaseStatusCode
         )
     if not plain or response.direct_passthrough or response._on_close:
         return None
     body = response.response
     if type(body) is not list or len(body) != 1 or type(body[0]) is not bytes:
         return None
-    code = response.status_code
+    code = response._status_code
     if code < 200 or code in _NO_BODY_CODES or environ["REQUEST_METHOD"] == "HEAD":
         return None
+    headers = response.headers
     has_length = False
-    for key, _value in response.headers._list:
+    for key, _value in headers._list:
         name = key.lower()
         if name == "content-length":
             has_length = True
@@ -309,7 +322,11 @@ def _simple_wsgi_parts(
             return None  # Werkzeug turns these IRIs into URIs
     if not has_length:
         return None
-    return response.status, response.headers.to_wsgi_list(), body
+    # A copy, as Werkzeug's: a server may add to the list it is given.
+    wsgi_headers = (
+        list(headers._list) if type(headers) is Headers else headers.to_wsgi_list()
+    )
+    return response._status, wsgi_headers, body
 
 
 _HTTPExceptionGetResponse = HTTPException.get_response

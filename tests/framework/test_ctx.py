@@ -25,9 +25,11 @@ from jigger import (
     has_request_context,
     request,
     session,
+    stream_with_context,
     url_for,
 )
 from jigger.ctx import AppContext, RequestContext
+from jigger.signals import appcontext_popped, appcontext_pushed, appcontext_tearing_down
 
 
 @pytest.fixture
@@ -255,6 +257,144 @@ def test_request_context_popped_in_the_wrong_order_pops_its_app_context(
     with pytest.raises(AssertionError, match="reverse order"):
         req_ctx.pop()
     assert not has_app_context()
+
+
+def _record_teardowns(app: Jigger, seen: list[tuple[t.Any, ...]]) -> None:
+    @app.teardown_request
+    def request_done(exc: BaseException | None) -> None:
+        seen.append(("request", has_request_context(), g.get("mark"), exc))
+
+    @app.teardown_appcontext
+    def app_done(exc: BaseException | None) -> None:
+        seen.append(
+            ("app", has_request_context(), has_app_context(), g.get("mark"), exc)
+        )
+
+
+def test_app_teardown_of_a_request_runs_after_the_request_is_gone(
+    app: Jigger,
+) -> None:
+    # A request without a surrounding app context gets its own; its teardown
+    # callbacks run after the request's, no longer inside the request, and
+    # share the request's g.
+    seen: list[tuple[t.Any, ...]] = []
+    _record_teardowns(app, seen)
+
+    @app.get("/")
+    def index() -> str:
+        g.mark = "set by the view"
+        return "ok"
+
+    @app.get("/boom")
+    def boom() -> str:
+        g.mark = "before the error"
+        raise KeyError("boom")
+
+    assert app.test_client().get("/").text == "ok"
+    assert seen == [
+        ("request", True, "set by the view", None),
+        ("app", False, True, "set by the view", None),
+    ]
+    assert not has_app_context()
+
+    seen.clear()
+    with pytest.raises(KeyError):
+        app.test_client().get("/boom")
+    assert [entry[0] for entry in seen] == ["request", "app"]
+    assert isinstance(seen[0][3], KeyError)
+    assert seen[1][4] is seen[0][3]
+    assert seen[1][3] == "before the error"
+
+
+def test_app_teardown_of_a_pushed_request_context(app: Jigger) -> None:
+    seen: list[tuple[t.Any, ...]] = []
+    _record_teardowns(app, seen)
+    with app.test_request_context("/"):
+        g.mark = "pushed by hand"
+        assert current_app._get_current_object() is app  # type: ignore[attr-defined]
+    assert seen == [
+        ("request", True, "pushed by hand", None),
+        ("app", False, True, "pushed by hand", None),
+    ]
+    assert not has_app_context()
+
+
+def test_app_teardown_waits_for_a_streamed_response(app: Jigger) -> None:
+    seen: list[tuple[t.Any, ...]] = []
+    _record_teardowns(app, seen)
+
+    @app.get("/stream")
+    def stream() -> t.Iterator[str]:
+        g.mark = "streaming"
+
+        @stream_with_context
+        def chunks() -> t.Iterator[str]:
+            yield "a"
+            yield g.mark
+
+        return chunks()
+
+    response = app.test_client().get("/stream", buffered=False)
+    assert seen == []
+    body = b"".join(t.cast("t.Iterable[bytes]", response.response))
+    response.close()
+    assert body == b"astreaming"
+    assert seen == [
+        ("request", True, "streaming", None),
+        ("app", False, True, "streaming", None),
+    ]
+    assert not has_app_context()
+
+
+def test_app_context_signals_are_sent_for_every_request(app: Jigger) -> None:
+    log: list[str] = []
+
+    @app.get("/")
+    def index() -> str:
+        log.append("view")
+        return "ok"
+
+    with (
+        appcontext_pushed.connected_to(lambda sender: log.append("pushed"), app),
+        appcontext_tearing_down.connected_to(
+            lambda sender, exc: log.append("tearing down"), app
+        ),
+        appcontext_popped.connected_to(lambda sender: log.append("popped"), app),
+    ):
+        client = app.test_client()
+        client.get("/")
+        client.get("/")
+    assert log == ["pushed", "view", "tearing down", "popped"] * 2
+
+
+def test_a_subclass_app_context_is_pushed_for_requests() -> None:
+    pushed: list[str] = []
+
+    class AuditedContext(AppContext):
+        def push(self) -> None:
+            pushed.append(self.app.name)
+            super().push()
+
+    class AuditedApp(Jigger):
+        def app_context(self) -> AppContext:
+            return AuditedContext(self)
+
+    app = AuditedApp("audited")
+
+    @app.get("/")
+    def index() -> str:
+        return type(app_ctx_of_request()).__name__
+
+    assert app.test_client().get("/").text == "RequestContext"
+    assert pushed == ["audited"]
+    with app.test_request_context("/"):
+        assert pushed == ["audited", "audited"]
+
+
+def app_ctx_of_request() -> object:
+    from jigger.globals import app_ctx
+
+    return app_ctx._get_current_object()  # type: ignore[attr-defined]
 
 
 # -- helpers -----------------------------------------------------------------
