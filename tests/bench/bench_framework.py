@@ -18,6 +18,9 @@ Three measurements, each against the same peers in the same run:
 * **requests per second under gunicorn**: one sync worker per framework on
   127.0.0.1, a bounded load generator (2 client processes, fixed time, a new
   connection per request because the sync worker closes every connection).
+  The server is pinned to one CPU and the clients to the others, so that
+  the load generator does not take turns with the server; the bare WSGI
+  function gives the ceiling.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import json
 import os
 import socket
 import statistics
+import struct
 import subprocess
 import sys
 import time
@@ -55,7 +59,7 @@ CASES = {
     "404": "/missing/page",
 }
 FRAMEWORKS = ["jigger", "flask", "bottle", "werkzeug", "bare"]
-SERVED = ["jigger", "flask", "bottle"]
+SERVED = ["jigger", "flask", "bottle", "bare"]
 
 
 def _param_view(n: int) -> Callable[[int], str]:
@@ -171,31 +175,30 @@ def make_bare() -> WSGIApp:
         loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, auto_reload=False
     )
     tpl = env.get_template("loop.html")
-    text = [("Content-Type", "text/plain; charset=utf-8")]
+    text = "text/plain; charset=utf-8"
+    html = "text/html; charset=utf-8"
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         path = environ["PATH_INFO"]
+        status, ctype = "200 OK", text
         if path == "/":
             body = HELLO.encode()
         elif path == "/json":
-            body = json.dumps(PAYLOAD).encode()
-            start_response("200 OK", [("Content-Type", "application/json")])
-            return [body]
+            body, ctype = json.dumps(PAYLOAD).encode(), "application/json"
         elif path == "/template":
-            body = tpl.render(items=ITEMS).encode()
-            start_response("200 OK", [("Content-Type", "text/html; charset=utf-8")])
-            return [body]
+            body, ctype = tpl.render(items=ITEMS).encode(), html
         else:
             parts = path.split("/")
-            if len(parts) == 3 and parts[1][:1] == "r" and parts[2].isdigit():
-                n = int(parts[1][1:])
-                if 0 <= n < N_ROUTES:
-                    body = f"route {n} item {int(parts[2])}".encode()
-                    start_response("200 OK", text)
-                    return [body]
-            start_response("404 NOT FOUND", text)
-            return [b"Not Found"]
-        start_response("200 OK", text)
+            n = int(parts[1][1:]) if len(parts) == 3 and parts[1][1:].isdigit() else -1
+            if parts[1][:1] == "r" and 0 <= n < N_ROUTES and parts[2].isdigit():
+                body = f"route {n} item {int(parts[2])}".encode()
+            else:
+                status, body = "404 NOT FOUND", b"Not Found"
+        # Content-Length as every framework sends it (gunicorn would
+        # otherwise switch to chunked encoding).
+        start_response(
+            status, [("Content-Type", ctype), ("Content-Length", str(len(body)))]
+        )
         return [body]
 
     return app
@@ -391,6 +394,11 @@ def _free_port() -> int:
 def _get(port: int) -> bytes:
     request = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
     with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        # Close with a reset: a normal close leaves the client's port in
+        # TIME_WAIT for a minute, and at thousands of new connections a
+        # second the ephemeral ports run out, which slows every later
+        # connect() in the run and made the figures drift.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         sock.sendall(request)
         data = b""
         while chunk := sock.recv(65536):
@@ -416,7 +424,30 @@ def hammer(port: int, seconds: float) -> tuple[int, int, float]:
     return good, bad, time.perf_counter() - start
 
 
-def _start_gunicorn(name: str, port: int) -> subprocess.Popen[bytes]:
+def _cpu_split() -> tuple[set[int], set[int]] | None:
+    """(the server's CPUs, the load generator's), or ``None`` when the
+    machine has one CPU or cannot pin processes.
+
+    The server gets one CPU to itself and the clients the rest: otherwise
+    the load generator's own work (a Python client per connection) takes
+    turns with the server on the same cores, and every framework's figure
+    is pulled towards the client's speed.
+    """
+    if not hasattr(os, "sched_setaffinity"):
+        return None
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        return None
+    return {cpus[0]}, set(cpus[1:])
+
+
+def _pin(cpus: set[int]) -> None:
+    os.sched_setaffinity(0, cpus)
+
+
+def _start_gunicorn(
+    name: str, port: int, cpus: set[int] | None
+) -> subprocess.Popen[bytes]:
     command = [
         sys.executable,
         "-m",
@@ -433,7 +464,9 @@ def _start_gunicorn(name: str, port: int) -> subprocess.Popen[bytes]:
         "warning",
         f"bench_framework:make_{name}()",
     ]
-    return subprocess.Popen(command, stdin=subprocess.DEVNULL)
+    # The worker is forked by the arbiter and inherits its CPU set.
+    pin = None if cpus is None else (lambda: _pin(cpus))
+    return subprocess.Popen(command, stdin=subprocess.DEVNULL, preexec_fn=pin)
 
 
 def _wait_ready(proc: subprocess.Popen[bytes], port: int, name: str) -> None:
@@ -453,21 +486,29 @@ def _wait_ready(proc: subprocess.Popen[bytes], port: int, name: str) -> None:
 
 
 def bench_gunicorn(rounds: int, seconds: float, clients: int = 2) -> dict[str, Any]:
-    """Requests per second for jigger, Flask and Bottle, interleaved by round."""
+    """Requests per second for jigger, Flask, Bottle and the bare WSGI
+    function (the ceiling), interleaved by round."""
     servers: dict[str, tuple[subprocess.Popen[bytes], int]] = {}
     samples: dict[str, list[float]] = {name: [] for name in SERVED}
     errors = dict.fromkeys(SERVED, 0)
+    split = _cpu_split()
+    server_cpus, client_cpus = split if split is not None else (None, None)
     try:
         for name in SERVED:
             port = _free_port()
-            servers[name] = (_start_gunicorn(name, port), port)
+            servers[name] = (_start_gunicorn(name, port, server_cpus), port)
         for name, (proc, port) in servers.items():
             _wait_ready(proc, port, name)
-        with concurrent.futures.ProcessPoolExecutor(clients) as pool:
+        with concurrent.futures.ProcessPoolExecutor(
+            clients,
+            initializer=None if client_cpus is None else _pin,
+            initargs=() if client_cpus is None else (client_cpus,),
+        ) as pool:
             for _, port in servers.values():  # warm-up, not counted
                 list(pool.map(hammer, [port] * clients, [0.3] * clients))
             for round_no in range(rounds):
-                order = SERVED[round_no % 3 :] + SERVED[: round_no % 3]
+                turn = round_no % len(SERVED)
+                order = SERVED[turn:] + SERVED[:turn]
                 for name in order:
                     port = servers[name][1]
                     done = list(pool.map(hammer, [port] * clients, [seconds] * clients))
@@ -485,11 +526,24 @@ def bench_gunicorn(rounds: int, seconds: float, clients: int = 2) -> dict[str, A
     return {
         name: {
             "rps_median": statistics.median(values),
+            # The machine's speed drifts over seconds; a ratio taken within
+            # one round (the frameworks back to back) cancels most of it.
+            "vs_flask_median": statistics.median(
+                v / f for v, f in zip(values, samples["flask"], strict=True)
+            ),
             "rps_all": values,
             "failed_requests": errors[name],
         }
         for name, values in samples.items()
-    } | {"_setup": {"clients": clients, "seconds": seconds, "rounds": rounds}}
+    } | {
+        "_setup": {
+            "clients": clients,
+            "seconds": seconds,
+            "rounds": rounds,
+            "server_cpus": sorted(server_cpus or ()),
+            "client_cpus": sorted(client_cpus or ()),
+        }
+    }
 
 
 # -- report ---------------------------------------------------------------------
@@ -523,7 +577,7 @@ def targets(results: dict[str, Any]) -> list[tuple[str, float, float, bool]]:
         rows.append(("import: jigger/flask time", value, 0.6, value <= 0.6))
     gun = results.get("gunicorn")
     if gun:
-        value = gun["jigger"]["rps_median"] / gun["flask"]["rps_median"]
+        value = gun["jigger"]["vs_flask_median"]
         rows.append(("gunicorn: jigger/flask req/s", value, 1.3, value >= 1.3))
     return rows
 
@@ -570,11 +624,19 @@ def format_report(results: dict[str, Any]) -> str:
             f"### gunicorn, 1 sync worker, GET / ({setup['clients']} client "
             f"processes, {setup['rounds']} x {setup['seconds']} s each)",
             "",
-            "| framework | req/s (median) | vs flask | failed |",
+            (
+                f"Server pinned to CPU {setup['server_cpus']}, clients to "
+                f"{setup['client_cpus']}; bare is a hand-written WSGI function,"
+                " the ceiling for any framework."
+            )
+            if setup.get("server_cpus")
+            else "Server and clients share the CPUs (no pinning here).",
+            "",
+            "| framework | req/s (median) | vs flask (median of rounds) | failed |",
             "|---|---|---|---|",
         ]
         for name in SERVED:
-            value = gun[name]["rps_median"] / gun["flask"]["rps_median"]
+            value = gun[name]["vs_flask_median"]
             lines.append(
                 f"| {name} | {gun[name]['rps_median']:.0f} | {value:.2f}x | "
                 f"{gun[name]['failed_requests']} |"
@@ -613,7 +675,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_gunicorn:
         print("framework bench: gunicorn ...", flush=True)
         results["gunicorn"] = bench_gunicorn(
-            rounds=1 if args.quick else 3, seconds=1.0 if args.quick else 2.0
+            rounds=2 if args.quick else 15, seconds=0.5 if args.quick else 0.75
         )
     results["load_average_after"] = os.getloadavg()
     results["seconds"] = time.perf_counter() - started
