@@ -9,15 +9,21 @@ The flow, per build:
     that changed is read again, so its examples run again.
 ``env-before-read-docs``
     note which documents this build reads.
+    Start the worker process, so that it boots while the first documents
+    are read.
 ``doctree-read``
     collect the document's examples (:mod:`jigger_sphinx.collect`), compute
     their cache key, and either reuse the stored outcomes (the key did not
-    change) or run them with one :class:`~jigger_sphinx.runner.Runner` per
-    process. Every failure becomes a warning at ``path/file.rst:LINE`` naming
-    what went wrong, with the detail on the following lines.
+    change) or hand them to the worker of this process's
+    :class:`~jigger_sphinx.runner.Runner`. The worker runs them while Sphinx
+    reads the next document; their outcomes are collected when the next
+    document is handed over (or, in a forked parallel reader, at once).
+    Every failure becomes a warning at ``path/file.rst:LINE`` naming what
+    went wrong, with the detail on the following lines.
 ``env-updated``
-    documents Sphinx did not read again keep their stored outcomes: their
-    failures are reported again, so a rebuild never hides a failure.
+    the last documents' outcomes are collected and stored. Documents Sphinx
+    did not read again keep their stored outcomes: their failures are
+    reported again, so a rebuild never hides a failure.
 ``build-finished``
     stop the runner's worker processes.
 
@@ -36,7 +42,7 @@ import os
 import re
 import sys
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sphinx.util import logging
 
@@ -53,7 +59,7 @@ if TYPE_CHECKING:
     from sphinx.config import Config
     from sphinx.environment import BuildEnvironment
 
-    from jigger_sphinx.runner import Runner
+    from jigger_sphinx.runner import PendingDocument, Runner
 
 __all__ = [
     "ExamplesSession",
@@ -64,6 +70,7 @@ __all__ = [
     "run_document",
     "runner_options",
     "setup",
+    "submit_document",
 ]
 
 logger = logging.getLogger(__name__)
@@ -119,7 +126,15 @@ def run_document(
     runner: Runner, examples: Sequence[Example], *, setup: str, config: Config
 ) -> list[Outcome]:
     """Run one document's examples as the Sphinx build does."""
-    return runner.run_document(
+    return submit_document(runner, examples, setup=setup, config=config).outcomes()
+
+
+def submit_document(
+    runner: Runner, examples: Sequence[Example], *, setup: str, config: Config
+) -> PendingDocument:
+    """Start one document's examples as the Sphinx build does; the outcomes
+    are collected later (see :meth:`Runner.submit_document`)."""
+    return runner.submit_document(
         examples,
         setup=setup,
         app_name=config.jigger_app_name,
@@ -204,6 +219,16 @@ def _fingerprint(path: str) -> str:
     return digest.hexdigest()
 
 
+class _InFlight(NamedTuple):
+    """A document whose examples the worker has, and what its result needs."""
+
+    docname: str
+    key: str
+    examples: tuple[Example, ...]
+    deps: tuple[tuple[str, str], ...]
+    pending: PendingDocument
+
+
 class ExamplesSession:
     """The example checker's state for one Sphinx application.
 
@@ -220,6 +245,11 @@ class ExamplesSession:
         self._inherited: list[Runner] = []  # a parent process's runner: not ours
         self._watch: dict[str, tuple[str | None, str]] | None = None
         self._versions: dict[str, str | None] = {}
+        # The process that reads documents one after another; a forked
+        # parallel reader has another pid and waits for each document.
+        self._serial_pid = os.getpid()
+        # Documents handed to the worker whose results are not stored yet.
+        self._in_flight: list[_InFlight] = []
 
     # -- the code the examples run against ----------------------------------
 
@@ -335,6 +365,12 @@ class ExamplesSession:
         self, app: Sphinx, env: BuildEnvironment, docnames: list[str]
     ) -> None:
         get_domain(env).start_build(docnames)
+        self._serial_pid = os.getpid()
+        self._in_flight = []
+        if docnames and app.config.jigger_run_examples and app.parallel <= 1:
+            # Start the worker now: it boots on another core while Sphinx
+            # reads the first documents.
+            self.runner(app.config).start()
 
     def on_doctree_read(self, app: Sphinx, doctree: nodes.document) -> None:
         env = app.env
@@ -363,18 +399,43 @@ class ExamplesSession:
         if stale is not None and stale.key == key and (stale.outcomes or not run):
             result = stale
         elif run:
-            outcomes = run_document(
+            pending = submit_document(
                 self.runner(app.config), examples, setup=setup, config=app.config
             )
-            result = DocResult(key, examples, tuple(outcomes), deps)
+            if os.getpid() == self._serial_pid:
+                # The worker runs this document while Sphinx reads the next
+                # one; the results are stored as they come in.
+                self._in_flight.append(
+                    _InFlight(docname, key, tuple(examples), deps, pending)
+                )
+                self._store_finished(env)
+                return
+            # A forked parallel reader hands its environment back when its
+            # documents are read, with no event in between: wait here.
+            result = DocResult(key, examples, tuple(pending.outcomes()), deps)
             executed = True
         else:
             result = DocResult(key, examples, (), deps)
         domain.store(docname, result, executed=executed)
         report_failures(result)
 
+    def _store_finished(self, env: BuildEnvironment, *, wait: bool = False) -> None:
+        """Store the results of the documents whose outcomes are in (all of
+        them with ``wait``), in the order they were read."""
+        domain = get_domain(env)
+        while self._in_flight:
+            doc = self._in_flight[0]
+            if not (wait or doc.pending.done):
+                return
+            del self._in_flight[0]
+            outcomes = tuple(doc.pending.outcomes())
+            result = DocResult(doc.key, doc.examples, outcomes, doc.deps)
+            domain.store(doc.docname, result, executed=True)
+            report_failures(result)
+
     def on_env_updated(self, app: Sphinx, env: BuildEnvironment) -> None:
         domain = get_domain(env)
+        self._store_finished(env, wait=True)
         domain.forget_stale()
         for docname in sorted(domain.results):
             if docname not in domain.read_this_build:
@@ -391,6 +452,7 @@ def setup(app: Sphinx) -> ExamplesSession:
     app.connect("env-get-outdated", session.on_env_get_outdated)
     app.connect("env-before-read-docs", session.on_env_before_read_docs)
     app.connect("doctree-read", session.on_doctree_read)
-    app.connect("env-updated", session.on_env_updated)
+    # before other listeners (priority 500): they may read the stored results
+    app.connect("env-updated", session.on_env_updated, priority=400)
     app.connect("build-finished", session.on_build_finished)
     return session

@@ -35,7 +35,7 @@ from typing import IO, Any
 from .model import Example, Outcome
 from .parse import option_flags
 
-__all__ = ["Runner"]
+__all__ = ["PendingDocument", "Runner"]
 
 _ENGINE_DIR = os.path.dirname(os.path.abspath(__file__))
 
@@ -75,18 +75,24 @@ def _kill(proc: subprocess.Popen[bytes], *files: IO[bytes]) -> None:
                 stream.close()
 
 
+#: A message from the worker and the time (``time.monotonic()``) it arrived.
+_Stamped = tuple[float, tuple[Any, ...]]
+
+
 def _read_messages(
-    stream: IO[bytes] | None, messages: queue.SimpleQueue[tuple[Any, ...]]
+    stream: IO[bytes] | None, messages: queue.SimpleQueue[_Stamped]
 ) -> None:
-    """Move the worker's messages to the queue until its stdout closes."""
+    """Move the worker's messages to the queue until its stdout closes,
+    each with the time it arrived: a document's results may be collected
+    long after they came, and timeouts are measured from the arrivals."""
     assert stream is not None
     while True:
         try:
             message = pickle.load(stream)
         except Exception:  # EOF, or a broken stream: the worker is gone
-            messages.put(_EOF)
+            messages.put((time.monotonic(), _EOF))
             return
-        messages.put(message)
+        messages.put((time.monotonic(), message))
 
 
 class _Worker:
@@ -105,6 +111,7 @@ class _Worker:
         full_env = dict(os.environ)
         if env is not None:
             full_env.update(env)
+        self.started = time.monotonic()
         self.proc = subprocess.Popen(
             [sys.executable, "-c", _BOOT, _ENGINE_DIR],
             stdin=subprocess.PIPE,
@@ -114,7 +121,7 @@ class _Worker:
             env=full_env,
             start_new_session=hasattr(os, "setsid"),
         )
-        self.queue: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
+        self.queue: queue.SimpleQueue[_Stamped] = queue.SimpleQueue()
         # The thread holds no reference to self, so an unclosed runner's
         # worker is still killed when the runner is garbage collected.
         self.thread = threading.Thread(
@@ -132,12 +139,14 @@ class _Worker:
         init = {"sys_path": list(sys_path), "progress_fd": next(iter(pass_fds), None)}
         self.send(("init", init))
         self.ready = False
+        self.ready_at = 0.0
 
     def wait_ready(self, seconds: float) -> str | None:
-        """Wait for the worker to have started; the problem, if it did not."""
+        """Wait until the worker has started (at most ``seconds`` from its
+        launch); the problem, if it did not."""
         if self.ready:
             return None
-        message = self.recv(time.monotonic() + seconds)
+        self.ready_at, message = self.recv(self.started + seconds)
         if message[0] == "ready":
             self.ready = True
             return None
@@ -158,15 +167,16 @@ class _Worker:
             return False
         return True
 
-    def recv(self, deadline: float) -> tuple[Any, ...]:
-        """The next message, ``_TIMEOUT`` at ``deadline`` or ``_EOF``."""
+    def recv(self, deadline: float) -> _Stamped:
+        """The next message and when it arrived; ``_TIMEOUT`` at
+        ``deadline``, ``_EOF`` when the worker is gone."""
         remaining = deadline - time.monotonic()
         try:
             if remaining <= 0:
                 return self.queue.get_nowait()
             return self.queue.get(timeout=remaining)
         except queue.Empty:
-            return _TIMEOUT
+            return time.monotonic(), _TIMEOUT
 
     def position(self, index: int) -> int | None:
         """The line the worker noted last, if it was in example ``index``."""
@@ -350,6 +360,7 @@ class Runner:
         self._pid = os.getpid()
         self._lock = threading.Lock()
         self._closed = False
+        self._pending: PendingDocument | None = None
 
     # -- worker management ----------------------------------------------------
 
@@ -358,6 +369,7 @@ class Runner:
         child starts its own worker when it needs one."""
         if self._pid != os.getpid():
             self._worker = None
+            self._pending = None
             self._pid = os.getpid()
             self._lock = threading.Lock()
 
@@ -391,6 +403,7 @@ class Runner:
         """Replace the worker (fresh imports for the next document)."""
         self._after_fork()
         with self._lock:
+            self._collect_pending()
             if self._worker is not None:
                 self._replace_worker()
 
@@ -400,6 +413,18 @@ class Runner:
         self._after_fork()
         with self._lock:
             self._closed = True
+            pending = self._pending
+            if pending is not None and pending._outcomes is None:
+                pending._outcomes = [
+                    Outcome(
+                        "not-run",
+                        ex.lineno,
+                        "not run: the runner was closed before the document's"
+                        " outcomes were collected",
+                    )
+                    for ex in pending.examples
+                ]
+            self._pending = None
             if self._worker is not None:
                 self._worker.kill()
             self._worker = None
@@ -439,26 +464,43 @@ class Runner:
         :raises ValueError: for an unknown name in ``default_options`` (a
             configuration error, not the reader's code).
         """
-        flags = option_flags(default_options)
-        if not examples:
-            return []
-        self._after_fork()
-        with self._lock:
-            try:
-                return self._run(list(examples), setup, app_name, flags)
-            except BaseException:
-                # Interrupted (Ctrl-C in the parent) with the worker mid-way:
-                # its pending messages would confuse the next document.
-                if self._worker is not None:
-                    self._worker.kill()
-                    self._worker = None
-                raise
+        return self.submit_document(
+            examples, setup=setup, app_name=app_name, default_options=default_options
+        ).outcomes()
 
-    def _run(
-        self, examples: list[Example], setup: str, app_name: str, flags: int
-    ) -> list[Outcome]:
-        outcomes: list[Outcome | None] = [None] * len(examples)
-        payload: dict[str, Any] = {
+    def submit_document(
+        self,
+        examples: Sequence[Example],
+        *,
+        setup: str = "",
+        app_name: str = "app",
+        default_options: Sequence[tuple[str, bool]] = (),
+    ) -> PendingDocument:
+        """Start running one document's examples and return at once; the
+        outcomes come from :meth:`PendingDocument.outcomes`.
+
+        The worker runs the document while the caller does other work (the
+        Sphinx build reads the next page). One document is in flight at a
+        time: submitting the next one first collects the previous one's
+        outcomes. Timeouts are measured from when the worker reported each
+        step, so collecting late never turns a fast example into a timeout.
+        The arguments are those of :meth:`run_document`.
+
+        >>> from jigger_sphinx.model import Example
+        >>> with Runner(timeout=5) as runner:
+        ...     pending = runner.submit_document(
+        ...         [Example("pycon", ">>> sum(range(4))\\n6\\n", "doc.rst", 8)]
+        ...     )
+        ...     # ... other work here, while the worker runs the example ...
+        ...     [o.status for o in pending.outcomes()]
+        ['passed']
+        """
+        flags = option_flags(default_options)
+        pending = PendingDocument(self, list(examples))
+        if not examples:
+            pending._outcomes = []
+            return pending
+        pending.payload = {
             "examples": [
                 (
                     ex.kind,
@@ -478,13 +520,55 @@ class Runner:
             "flags": flags,
             "max_output": self.max_output,
         }
+        self._after_fork()
+        with self._lock:
+            self._collect_pending()
+            self._guarded(self._send, pending)
+            self._pending = pending
+        return pending
+
+    def _guarded(
+        self, step: Callable[[PendingDocument], Any], pending: PendingDocument
+    ) -> Any:
+        try:
+            return step(pending)
+        except BaseException:
+            # Interrupted (Ctrl-C in the parent) with the worker mid-way:
+            # its pending messages would confuse the next document.
+            if self._worker is not None:
+                self._worker.kill()
+                self._worker = None
+            self._pending = None
+            raise
+
+    def _collect_pending(self) -> None:
+        """Collect the document in flight, if any (the lock is held)."""
+        pending = self._pending
+        if pending is not None and pending._outcomes is None:
+            self._guarded(self._finish, pending)
+        self._pending = None
+
+    def _send(self, pending: PendingDocument) -> None:
+        """Hand the document to the worker, without waiting for it."""
+        worker = self._get_worker()
+        pending.worker = worker
+        pending.offset = worker.stderr_size()
+        pending.sent = worker.send(("run", {**pending.payload, "cwd": worker.scratch}))
+        pending.sent_at = time.monotonic()
+
+    def _finish(self, pending: PendingDocument) -> None:
+        """Collect a sent document's outcomes (the lock is held)."""
+        examples = pending.examples
+        outcomes: list[Outcome | None] = [None] * len(examples)
         # A worker whose imported modules changed on disk says "stale" and
-        # exits; the document then runs on a fresh one.
-        for _attempt in range(3):
-            if not self._attempt(payload, examples, outcomes):
+        # exits; the document then runs again on a fresh one.
+        for attempt in range(3):
+            if attempt:
+                self._replace_worker()
+                self._send(pending)
+            if not self._collect(pending, outcomes):
                 break
-            self._replace_worker()
-        return [
+        pending._outcomes = [
             o
             if o is not None
             else Outcome(
@@ -493,17 +577,16 @@ class Runner:
             for o, ex in zip(outcomes, examples, strict=True)
         ]
 
-    def _attempt(
-        self,
-        payload: dict[str, Any],
-        examples: list[Example],
-        outcomes: list[Outcome | None],
+    def _collect(
+        self, pending: PendingDocument, outcomes: list[Outcome | None]
     ) -> bool:
-        """Run the document once; ``True`` if the worker was stale."""
-        worker = self._get_worker()
+        """Read one run's messages; ``True`` if the worker was stale."""
+        worker = pending.worker
+        assert worker is not None
+        examples = pending.examples
         cwd = worker.scratch
+        offset = pending.offset
         try:
-            offset = worker.stderr_size()
             problem = worker.wait_ready(max(60.0, self.timeout))
             if problem is not None:
                 detail = worker.stderr_since(offset).strip()
@@ -511,12 +594,16 @@ class Runner:
                 for i, example in enumerate(examples):
                     outcomes[i] = Outcome("failed", example.lineno, problem, detail)
                 return False
-            sent = worker.send(("run", {**payload, "cwd": cwd}))
             current = -1  # the setup code runs first
-            last = time.monotonic()
+            # The setup code started when the worker had both booted and
+            # received the document; each later step when the one before it
+            # was reported.
+            last = max(pending.sent_at, worker.ready_at)
             while True:
-                message = _EOF if not sent else worker.recv(last + self.timeout)
-                now = time.monotonic()
+                if pending.sent:
+                    arrived, message = worker.recv(last + self.timeout)
+                else:
+                    arrived, message = time.monotonic(), _EOF
                 if message[0] == "stale":
                     return True
                 if message is _TIMEOUT:
@@ -541,7 +628,7 @@ class Runner:
                             f"internal error in the examples worker: {message[1]}",
                         )
                     break
-                last = now
+                last = arrived
         finally:
             if worker is self._worker:
                 _empty_dir(cwd)
@@ -623,3 +710,38 @@ class Runner:
             "not run: the worker process died during an earlier example "
             f"(line {lineno})",
         )
+
+
+class PendingDocument:
+    """A document handed to the worker by :meth:`Runner.submit_document`."""
+
+    def __init__(self, runner: Runner, examples: list[Example]) -> None:
+        self._runner = runner
+        self.examples = examples
+        self.payload: dict[str, Any] = {}
+        self.worker: _Worker | None = None
+        self.offset = 0
+        self.sent = False
+        self.sent_at = 0.0
+        self._outcomes: list[Outcome] | None = None
+
+    @property
+    def done(self) -> bool:
+        """Whether the outcomes have been collected."""
+        return self._outcomes is not None
+
+    def outcomes(self) -> list[Outcome]:
+        """One :class:`Outcome` per example, in order; waits for the worker
+        if it is still running the document."""
+        if self._outcomes is None:
+            runner = self._runner
+            runner._after_fork()
+            with runner._lock:
+                if self._outcomes is None:
+                    if runner._pending is not self:
+                        raise RuntimeError(
+                            "this document was submitted by another process"
+                        )
+                    runner._collect_pending()
+        assert self._outcomes is not None
+        return list(self._outcomes)

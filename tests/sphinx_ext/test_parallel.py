@@ -13,8 +13,8 @@ from sphinx.util.console import strip_escape_sequences
 
 from jigger_sphinx import examples as examples_module
 from jigger_sphinx.domain import get_domain
-from jigger_sphinx.model import Example, Outcome
-from jigger_sphinx.runner import Runner
+from jigger_sphinx.model import Example
+from jigger_sphinx.runner import PendingDocument, Runner
 
 
 def _results(app: SphinxTestApp) -> dict[str, list[tuple[str, int, str]]]:
@@ -41,16 +41,16 @@ def test_parallel_read_matches_serial(
 ) -> None:
     # record which process ran each document (forked readers inherit the patch)
     log = tmp_path / "pids.txt"
-    original = examples_module.run_document
+    original = examples_module.submit_document
 
     def logged(
         runner: Runner, examples: Sequence[Example], **kw: object
-    ) -> list[Outcome]:
+    ) -> PendingDocument:
         with open(log, "a", encoding="utf-8") as fh:
             fh.write(f"{os.getpid()}\n")
         return original(runner, examples, **kw)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(examples_module, "run_document", logged)
+    monkeypatch.setattr(examples_module, "submit_document", logged)
 
     serial_src = copy_root(root)
     parallel_src = tmp_path / "parallel" / root

@@ -737,3 +737,69 @@ def test_the_engines_own_docstring_examples_pass(runner: Runner, name: str) -> N
     outcomes = runner.run_document(examples, setup=setup)
     failures = [o for o in outcomes if o.status != "passed"]
     assert failures == []
+
+
+# -- handing a document over and collecting it later ---------------------------
+
+
+def test_submit_returns_while_the_worker_runs_the_document(tmp_path: Path) -> None:
+    # The example waits for a file the test writes only after submit_document
+    # returned: a submit that waited for the outcomes would time the example
+    # out instead.
+    flag = tmp_path / "go"
+    wait = (
+        f">>> import os, time\n>>> while not os.path.exists({str(flag)!r}):"
+        "\n...     time.sleep(0.01)\n>>> 'went'\n'went'\n"
+    )
+    with Runner(timeout=10) as runner:
+        pending = runner.submit_document([pycon(wait, lineno=4)])
+        assert not pending.done
+        flag.write_text("")
+        (outcome,) = pending.outcomes()
+    assert (outcome.status, outcome.lineno) == ("passed", 4), outcome.detail
+    assert pending.done
+
+
+def test_collecting_late_does_not_time_fast_examples_out() -> None:
+    # Three examples of 0.4 s each, 1 s allowed for each, collected after
+    # 2 s: each is timed from when the one before it was reported.
+    step = ">>> import time; time.sleep(0.4)\n"
+    with Runner(timeout=1) as runner:
+        pending = runner.submit_document([pycon(step, lineno=n) for n in (1, 2, 3)])
+        time.sleep(2)
+        outcomes = pending.outcomes()
+    assert [o.status for o in outcomes] == ["passed"] * 3, [o.summary for o in outcomes]
+
+
+def test_a_hanging_example_collected_late_is_still_timed_out() -> None:
+    hang = ">>> import time\n>>> time.sleep(60)\n"
+    with Runner(timeout=1) as runner:
+        pending = runner.submit_document([pycon(hang, lineno=7), pycon(">>> 1\n1\n")])
+        time.sleep(1.5)
+        outcomes = pending.outcomes()
+        # the worker was replaced and runs the next document
+        assert run1(runner, pycon(">>> 2 + 2\n4\n")).status == "passed"
+    assert (outcomes[0].status, outcomes[0].lineno) == ("failed", 8)
+    assert outcomes[0].summary == "timed out after 1s"
+    assert outcomes[1].status == "not-run"
+
+
+def test_submitting_the_next_document_collects_the_previous_one(
+    runner: Runner,
+) -> None:
+    first = runner.submit_document([pycon(">>> 'first'\n'first'\n")])
+    second = runner.submit_document([pycon(">>> 'second'\n'wrong'\n")])
+    assert first.done
+    assert [o.status for o in first.outcomes()] == ["passed"]
+    assert [o.status for o in second.outcomes()] == ["failed"]
+    # outcomes() may be asked again and gives the same answer
+    assert [o.status for o in second.outcomes()] == ["failed"]
+
+
+def test_closing_with_a_document_in_flight_reports_it_not_run() -> None:
+    runner = Runner(timeout=5)
+    pending = runner.submit_document([pycon(">>> import time; time.sleep(30)\n")])
+    runner.close()
+    (outcome,) = pending.outcomes()
+    assert outcome.status == "not-run"
+    assert "runner was closed" in outcome.summary
