@@ -441,8 +441,10 @@ def _cpu_split() -> tuple[set[int], set[int]] | None:
     return {cpus[0]}, set(cpus[1:])
 
 
-def _pin(cpus: set[int]) -> None:
-    os.sched_setaffinity(0, cpus)
+def _pin(cpus: set[int] | None) -> None:
+    """Run this process on ``cpus`` (``None``: leave it where it is)."""
+    if cpus is not None:
+        os.sched_setaffinity(0, cpus)
 
 
 def _start_gunicorn(
@@ -500,9 +502,7 @@ def bench_gunicorn(rounds: int, seconds: float, clients: int = 2) -> dict[str, A
         for name, (proc, port) in servers.items():
             _wait_ready(proc, port, name)
         with concurrent.futures.ProcessPoolExecutor(
-            clients,
-            initializer=None if client_cpus is None else _pin,
-            initargs=() if client_cpus is None else (client_cpus,),
+            clients, initializer=_pin, initargs=(client_cpus,)
         ) as pool:
             for _, port in servers.values():  # warm-up, not counted
                 list(pool.map(hammer, [port] * clients, [0.3] * clients))
