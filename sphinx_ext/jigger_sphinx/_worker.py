@@ -7,13 +7,16 @@ pickle protocol on its original stdin/stdout, which it moves to private file
 descriptors at start; the reader's code sees /dev/null on fds 0 and 1, and its
 ``sys.stdout``/``sys.stderr`` are captured per example.
 
+Messages to the parent are framed: an 8-byte length, the ``time.monotonic()``
+at which the message was sent (a double), then the pickle; the parent reads
+them only when it collects a document, so it needs the worker's own times.
 Messages from the parent: ``("init", {"sys_path": [...], "progress_fd": fd})``,
 ``("run", payload)``, ``("quit",)``. The worker first sends ``("ready", pid)``;
 for a run it sends ``("stale",)`` and exits when a module that examples
 imported changed on disk, else ``("setup", None)`` after the setup code, then
 one ``("result", index, status, lineno, summary, detail, duration)`` per
 example in order, then ``("end",)`` (or ``("error", text)`` on a bug of ours).
-The parent times each example from the previous message; before each example
+The parent times each example from the previous message's send time; before each example
 and each statement of a transcript the worker writes (index, line) to the
 progress file, so a timeout or crash names the line.
 """
@@ -57,6 +60,8 @@ ExampleTuple = tuple[
     str | None, str | None,
 ]  # fmt: skip
 
+#: The frame header of a message to the parent: payload length, send time.
+_FRAME = struct.Struct("<Qd")
 _THIS_FILE = os.path.abspath(__file__)
 _FUTURE_FLAGS: list[tuple[str, object, int]] = [
     (name, feature, feature.compiler_flag)
@@ -718,7 +723,9 @@ def main() -> None:
         ).start()
 
     def send(message: tuple[Any, ...]) -> None:
-        pickle.dump(message, proto_out, protocol=pickle.HIGHEST_PROTOCOL)
+        # One frame: length, when it was sent, the pickle (see runner.py).
+        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        proto_out.write(_FRAME.pack(len(data), time.monotonic()) + data)
         proto_out.flush()
 
     send(("ready", os.getpid()))

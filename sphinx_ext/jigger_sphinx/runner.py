@@ -18,6 +18,7 @@ import contextlib
 import os
 import pickle
 import queue
+import select
 import shutil
 import signal
 import stat
@@ -75,24 +76,93 @@ def _kill(proc: subprocess.Popen[bytes], *files: IO[bytes]) -> None:
                 stream.close()
 
 
-#: A message from the worker and the time (``time.monotonic()``) it arrived.
+#: A message from the worker and when the worker sent it
+#: (``time.monotonic()``, comparable across processes).
 _Stamped = tuple[float, tuple[Any, ...]]
+#: The frame header of a worker's message: payload length, send time.
+_FRAME = struct.Struct("<Qd")
 
 
-def _read_messages(
-    stream: IO[bytes] | None, messages: queue.SimpleQueue[_Stamped]
-) -> None:
-    """Move the worker's messages to the queue until its stdout closes,
-    each with the time it arrived: a document's results may be collected
-    long after they came, and timeouts are measured from the arrivals."""
-    assert stream is not None
-    while True:
+class _Messages:
+    """The worker's framed messages, read from its stdout when asked.
+
+    No thread reads ahead: between collections the messages wait in the pipe,
+    so the process building the docs is never interrupted to receive them
+    (a reading thread had to take the interpreter lock from the Sphinx build
+    once per example). On systems where ``select`` cannot wait on a pipe
+    (Windows), a thread reads frames into a queue instead.
+    """
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._fd = stream.fileno()
+        self._buffer = bytearray()
+        self._eof = False
+        self._queue: queue.SimpleQueue[_Stamped] | None = None
+        if os.name != "posix":  # pragma: no cover - Windows
+            self._queue = queue.SimpleQueue()
+            threading.Thread(target=self._pump, daemon=True).start()
+
+    def _frame(self) -> _Stamped | None:
+        """The next complete message in the buffer, if there is one."""
+        if len(self._buffer) < _FRAME.size:
+            return None
+        length, sent = _FRAME.unpack_from(self._buffer)
+        end = _FRAME.size + length
+        if len(self._buffer) < end:
+            return None
         try:
-            message = pickle.load(stream)
-        except Exception:  # EOF, or a broken stream: the worker is gone
-            messages.put((time.monotonic(), _EOF))
-            return
-        messages.put((time.monotonic(), message))
+            message = pickle.loads(self._buffer[_FRAME.size : end])
+        except Exception:  # a corrupt stream: treat the worker as gone
+            self._eof = True
+            return None
+        del self._buffer[:end]
+        return sent, message
+
+    def _fill(self) -> None:
+        try:
+            chunk = os.read(self._fd, 1 << 16)
+        except OSError:
+            chunk = b""
+        if chunk:
+            self._buffer += chunk
+        else:
+            self._eof = True
+
+    def _pump(self) -> None:  # pragma: no cover - Windows
+        assert self._queue is not None
+        while not self._eof:
+            self._fill()
+            while (found := self._frame()) is not None:
+                self._queue.put(found)
+        self._queue.put((time.monotonic(), _EOF))
+
+    def next(self, deadline: float) -> _Stamped:
+        """The next message; ``_TIMEOUT`` at ``deadline`` (``time.monotonic()``),
+        ``_EOF`` once the worker's stdout is closed."""
+        if self._queue is not None:  # pragma: no cover - Windows
+            try:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return self._queue.get_nowait()
+                return self._queue.get(timeout=remaining)
+            except queue.Empty:
+                return time.monotonic(), _TIMEOUT
+        while True:
+            found = self._frame()
+            if found is not None:
+                return found
+            if self._eof:
+                return time.monotonic(), _EOF
+            remaining = deadline - time.monotonic()
+            try:
+                readable, _, _ = select.select([self._fd], [], [], max(remaining, 0))
+            except (OSError, ValueError):
+                self._eof = True
+                continue
+            if readable:
+                self._fill()
+            elif remaining <= 0:
+                return time.monotonic(), _TIMEOUT
 
 
 class _Worker:
@@ -121,13 +191,8 @@ class _Worker:
             env=full_env,
             start_new_session=hasattr(os, "setsid"),
         )
-        self.queue: queue.SimpleQueue[_Stamped] = queue.SimpleQueue()
-        # The thread holds no reference to self, so an unclosed runner's
-        # worker is still killed when the runner is garbage collected.
-        self.thread = threading.Thread(
-            target=_read_messages, args=(self.proc.stdout, self.queue), daemon=True
-        )
-        self.thread.start()
+        assert self.proc.stdout is not None
+        self.messages = _Messages(self.proc.stdout)
         self.finalizer = weakref.finalize(
             self,
             _cleanup,
@@ -168,15 +233,9 @@ class _Worker:
         return True
 
     def recv(self, deadline: float) -> _Stamped:
-        """The next message and when it arrived; ``_TIMEOUT`` at
+        """The next message and when the worker sent it; ``_TIMEOUT`` at
         ``deadline``, ``_EOF`` when the worker is gone."""
-        remaining = deadline - time.monotonic()
-        try:
-            if remaining <= 0:
-                return self.queue.get_nowait()
-            return self.queue.get(timeout=remaining)
-        except queue.Empty:
-            return time.monotonic(), _TIMEOUT
+        return self.messages.next(deadline)
 
     def position(self, index: int) -> int | None:
         """The line the worker noted last, if it was in example ``index``."""
@@ -214,7 +273,6 @@ class _Worker:
     def kill(self) -> int:
         """Kill the worker; returns its exit status."""
         self.finalizer()
-        self.thread.join(timeout=5)
         return self.proc.returncode
 
 
@@ -596,14 +654,17 @@ class Runner:
                 return False
             current = -1  # the setup code runs first
             # The setup code started when the worker had both booted and
-            # received the document; each later step when the one before it
-            # was reported.
+            # received the document; each later step when the worker sent
+            # the message before it. A step is never given up on less than
+            # the timeout after collecting started: until then the worker
+            # may have been waiting to write into a full pipe.
+            collecting = time.monotonic()
             last = max(pending.sent_at, worker.ready_at)
             while True:
                 if pending.sent:
-                    arrived, message = worker.recv(last + self.timeout)
+                    sent_at, message = worker.recv(max(last, collecting) + self.timeout)
                 else:
-                    arrived, message = time.monotonic(), _EOF
+                    sent_at, message = time.monotonic(), _EOF
                 if message[0] == "stale":
                     return True
                 if message is _TIMEOUT:
@@ -628,7 +689,7 @@ class Runner:
                             f"internal error in the examples worker: {message[1]}",
                         )
                     break
-                last = arrived
+                last = sent_at
         finally:
             if worker is self._worker:
                 _empty_dir(cwd)

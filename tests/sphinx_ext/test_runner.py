@@ -803,3 +803,18 @@ def test_closing_with_a_document_in_flight_reports_it_not_run() -> None:
     (outcome,) = pending.outcomes()
     assert outcome.status == "not-run"
     assert "runner was closed" in outcome.summary
+
+
+def test_a_worker_waiting_on_a_full_pipe_is_not_timed_out() -> None:
+    # The first example's failure report is larger than a pipe holds, so the
+    # worker waits to write it until the outcomes are collected; the next
+    # example must not be blamed for that wait.
+    big = pycon(">>> print('x' * 300_000)\nnot this\n", lineno=3)
+    quick = pycon(">>> 40 + 2\n42\n", lineno=9)
+    with Runner(timeout=1) as runner:
+        pending = runner.submit_document([big, quick])
+        time.sleep(2)
+        first, second = pending.outcomes()
+    assert first.status == "failed"
+    assert len(first.detail) > 200_000  # really more than a pipe's 64 KiB
+    assert (second.status, second.lineno) == ("passed", 9), second.summary
