@@ -112,6 +112,11 @@ class FastRouter:
         #: path -> {method: the one rule that answers it}, for the static
         #: paths that need none of match()'s other checks (filled by build).
         self.answers: dict[str, dict[str, Rule]] = {}
+        # For match(), made by build(): first segment -> the dynamic rules
+        # to try (its own, then the wildcards); any other segment tries the
+        # wildcards alone.
+        self._candidates: dict[str, tuple[_Dynamic, ...]] = {}
+        self._wildcards: tuple[_Dynamic, ...] = ()
 
     @classmethod
     def build(cls, url_map: Map) -> FastRouter | None:
@@ -142,6 +147,11 @@ class FastRouter:
                     router.wildcards.append(compiled)
                 else:
                     router.dynamic.setdefault(segment, []).append(compiled)
+        router._wildcards = tuple(router.wildcards)
+        router._candidates = {
+            segment: (*rules, *router.wildcards)
+            for segment, rules in router.dynamic.items()
+        }
         if not router.everything_contested:
             for path, statics in router.static.items():
                 if "//" in path or _first_segment(path) in router.contested:
@@ -220,14 +230,12 @@ class FastRouter:
                 return accepting[0], {}
             return None
         found: tuple[Rule, dict[str, t.Any]] | None = None
-        candidates = self.dynamic.get(segment, ())
-        if self.wildcards:
-            candidates = [*candidates, *self.wildcards]
-        for pattern, rule, groups in candidates:
+        for pattern, rule, groups in self._candidates.get(segment, self._wildcards):
             m = pattern.match(path)
             if m is None:
                 continue
-            if found is not None or not _allows(rule, method):
+            methods = rule.methods
+            if found is not None or (methods is not None and method not in methods):
                 return None  # several rules, or a 405 to work out: Werkzeug
             try:
                 args = {name: conv.to_python(m[group]) for group, name, conv in groups}
