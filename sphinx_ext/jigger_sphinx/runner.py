@@ -89,8 +89,8 @@ class _Messages:
     No thread reads ahead: between collections the messages wait in the pipe,
     so the process building the docs is never interrupted to receive them
     (a reading thread had to take the interpreter lock from the Sphinx build
-    once per example). On systems where ``select`` cannot wait on a pipe
-    (Windows), a thread reads frames into a queue instead.
+    once per example). Where ``select.poll`` does not exist (Windows), a
+    thread reads frames into a queue instead.
     """
 
     def __init__(self, stream: IO[bytes]) -> None:
@@ -98,7 +98,12 @@ class _Messages:
         self._buffer = bytearray()
         self._eof = False
         self._queue: queue.SimpleQueue[_Stamped] | None = None
-        if os.name != "posix":  # pragma: no cover - Windows
+        if hasattr(select, "poll"):
+            # poll, not select: select cannot watch a descriptor above 1023,
+            # which a long-running process may well hand out.
+            self._poll = select.poll()
+            self._poll.register(self._fd, select.POLLIN)
+        else:  # pragma: no cover - Windows
             self._queue = queue.SimpleQueue()
             threading.Thread(target=self._pump, daemon=True).start()
 
@@ -155,7 +160,7 @@ class _Messages:
                 return time.monotonic(), _EOF
             remaining = deadline - time.monotonic()
             try:
-                readable, _, _ = select.select([self._fd], [], [], max(remaining, 0))
+                readable = self._poll.poll(max(remaining, 0) * 1000)
             except (OSError, ValueError):
                 self._eof = True
                 continue
