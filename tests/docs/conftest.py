@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import http.client
-import json
 import shutil
 import threading
 import time
@@ -18,26 +16,12 @@ from werkzeug.serving import make_server
 
 from jigger_sphinx.serve import DocsServer
 
+from .._http import Reply, send
+
 HERE = Path(__file__).parent
 #: The tiny book: conf/conf.py, docs/ (reST and MyST pages), code/ (watched).
 SITE = HERE / "site"
 REPO = HERE.parents[1]
-
-
-@dataclass
-class Reply:
-    """One HTTP response, read completely."""
-
-    status: int
-    headers: http.client.HTTPMessage
-    body: bytes
-
-    @property
-    def text(self) -> str:
-        return self.body.decode("utf-8", "replace")
-
-    def json(self) -> t.Any:
-        return json.loads(self.body)
 
 
 def fetch(
@@ -50,13 +34,11 @@ def fetch(
 ) -> Reply:
     """Send one request with ``path`` exactly as given (no normalising)."""
     url = urllib.parse.urlsplit(base_url)
-    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=timeout)
-    try:
-        conn.request(method, path, headers=headers or {})
-        response = conn.getresponse()
-        return Reply(response.status, response.headers, response.read())
-    finally:
-        conn.close()
+    assert url.hostname is not None
+    assert url.port is not None
+    return send(
+        url.hostname, url.port, path, method=method, headers=headers, timeout=timeout
+    )
 
 
 def wait_for(
@@ -107,16 +89,9 @@ def book(tmp_path: Path) -> Book:
 @pytest.fixture
 def live_server(book: Book) -> Iterator[DocsServer]:
     """The tiny book, built, served and watched; stopped after the test."""
-    server = DocsServer(
-        book.source, book.conf, book.out, poll_interval=0.2, debounce=0.2
+    yield from _built_and_served(
+        DocsServer(book.source, book.conf, book.out, poll_interval=0.2, debounce=0.2)
     )
-    result = server.build()
-    assert result.ok, "\n".join(result.errors)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -124,7 +99,13 @@ def built_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DocsServe
     """The tiny book, built once and served without watching, for tests that
     only read it (shared by the tests of one module)."""
     copy = copy_book(tmp_path_factory.mktemp("built"))
-    server = DocsServer(copy.source, copy.conf, copy.out, watch=False)
+    yield from _built_and_served(
+        DocsServer(copy.source, copy.conf, copy.out, watch=False)
+    )
+
+
+def _built_and_served(server: DocsServer) -> Iterator[DocsServer]:
+    """Build the book (it must build cleanly), serve it, stop it afterwards."""
     result = server.build()
     assert result.ok, "\n".join(result.errors)
     server.start()

@@ -6,7 +6,6 @@ test module (and so one per xdist worker); a fixture finalizer stops it.
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import socket
@@ -21,23 +20,14 @@ from urllib.parse import urlencode
 
 import pytest
 
+from .._http import Reply, send
+
 pytestmark = pytest.mark.slow
 
 APP_ROOT = Path(__file__).parent  # holds the portapp package
 START_TIMEOUT = 20.0
 STOP_TIMEOUT = 10.0
 REQUEST_TIMEOUT = 10.0
-
-
-@dataclass
-class Reply:
-    status: int
-    headers: http.client.HTTPMessage
-    body: bytes
-
-    @property
-    def text(self) -> str:
-        return self.body.decode("utf-8")
 
 
 @dataclass
@@ -52,31 +42,30 @@ class Server:
         body: bytes | None = None,
         headers: dict[str, str] | None = None,
     ) -> Reply:
-        conn = http.client.HTTPConnection(
-            "127.0.0.1", self.port, timeout=REQUEST_TIMEOUT
+        return send(
+            "127.0.0.1",
+            self.port,
+            path,
+            method=method,
+            body=body,
+            headers=headers,
+            timeout=REQUEST_TIMEOUT,
         )
-        try:
-            conn.request(method, path, body=body, headers=headers or {})
-            response = conn.getresponse()
-            return Reply(response.status, response.headers, response.read())
-        finally:
-            conn.close()
 
     def upload_chunked(
         self, path: str, parts: list[bytes], headers: dict[str, str]
     ) -> Reply:
         """POST *parts* with ``Transfer-Encoding: chunked`` (no Content-Length)."""
-        conn = http.client.HTTPConnection(
-            "127.0.0.1", self.port, timeout=REQUEST_TIMEOUT
+        return send(
+            "127.0.0.1",
+            self.port,
+            path,
+            method="POST",
+            body=iter(parts),
+            headers=headers,
+            timeout=REQUEST_TIMEOUT,
+            chunked=True,
         )
-        try:
-            conn.request(
-                "POST", path, body=iter(parts), headers=headers, encode_chunked=True
-            )
-            response = conn.getresponse()
-            return Reply(response.status, response.headers, response.read())
-        finally:
-            conn.close()
 
 
 def _free_port() -> int:
