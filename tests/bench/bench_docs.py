@@ -244,19 +244,28 @@ class Run:
         }
 
 
+def per_repeat(
+    res: dict[str, Any], top: str, bottom: str, scale: float = 1.0, add: float = 0.0
+) -> float:
+    """The median over repeats of ``top / (bottom * scale + add)``: the two
+    builds ran back to back in each repeat, so the median of their ratios is
+    steadier than the ratio of their medians."""
+    samples: dict[str, list[float]] = res["samples_s"]
+    return statistics.median(
+        t / (b * scale + add)
+        for t, b in zip(samples[top], samples[bottom], strict=True)
+    )
+
+
 def targets(results: list[dict[str, Any]]) -> list[tuple[str, str, bool]]:
     """Issue 7's docs targets: (what, measured, met)."""
     rows: list[tuple[str, str, bool]] = []
     for res in results:
         m = res["median_s"]
-        s = res["samples_s"]
         p = res["pages"]
         limit = m["plain_html"] * 1.05 + m["raw_examples"]
-        # Per repeat, the two builds ran back to back: the median of their
-        # ratios is steadier than the ratio of the medians.
-        paired = statistics.median(
-            j / (plain * 1.05 + m["raw_examples"])
-            for j, plain in zip(s["jigger_html"], s["plain_html"], strict=True)
+        paired = per_repeat(
+            res, "jigger_html", "plain_html", scale=1.05, add=m["raw_examples"]
         )
         rows.append(
             (
@@ -266,10 +275,7 @@ def targets(results: list[dict[str, Any]]) -> list[tuple[str, str, bool]]:
                 paired <= 1.0,
             )
         )
-        versus_doctest = statistics.median(
-            j / both
-            for j, both in zip(s["jigger_html"], s["html_then_doctest"], strict=True)
-        )
+        versus_doctest = per_repeat(res, "jigger_html", "html_then_doctest")
         rows.append(
             (
                 f"{p} pages: html+jigger faster than html then doctest",
@@ -288,10 +294,7 @@ def targets(results: list[dict[str, Any]]) -> list[tuple[str, str, bool]]:
                 all(e == 0 for e in executed),
             )
         )
-        ratio = statistics.median(
-            j / plain
-            for j, plain in zip(s["jigger_rebuild"], s["plain_rebuild"], strict=True)
-        )
+        ratio = per_repeat(res, "jigger_rebuild", "plain_rebuild")
         rows.append(
             (
                 f"{p} pages: unchanged rebuild <= 1.1 x plain unchanged rebuild",
@@ -356,11 +359,7 @@ def format_report(results: list[dict[str, Any]]) -> str:
             f"{res['median_s'][top] / res['median_s'][bottom]:.2f}x" for res in results
         ]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
-    cells = []
-    for res in results:
-        s = res["samples_s"]
-        pairs = zip(s["jigger_html"], s["plain_html"], strict=True)
-        cells.append(f"{statistics.median(j / p for j, p in pairs):.2f}x")
+    cells = [f"{per_repeat(res, 'jigger_html', 'plain_html'):.2f}x" for res in results]
     label = "html+jigger / plain html, back to back (median of repeats)"
     lines.append(f"| {label} | " + " | ".join(cells) + " |")
     extra = []
