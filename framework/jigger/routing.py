@@ -104,7 +104,7 @@ class FastRouter:
         self.dynamic: dict[str, list[_Dynamic]] = {}
         #: Dynamic rules whose first segment is itself a variable; they can
         #: match any path, so they are tried for every path.
-        self.wildcards: list[_Dynamic] = []
+        self.wildcards: tuple[_Dynamic, ...] = ()
         #: First segments under which some rule is left to Werkzeug.
         self.contested: set[str] = set()
         #: A rule the fast lane cannot describe may match any path.
@@ -116,7 +116,6 @@ class FastRouter:
         # to try (its own, then the wildcards); any other segment tries the
         # wildcards alone.
         self._candidates: dict[str, tuple[_Dynamic, ...]] = {}
-        self._wildcards: tuple[_Dynamic, ...] = ()
 
     @classmethod
     def build(cls, url_map: Map) -> FastRouter | None:
@@ -144,10 +143,9 @@ class FastRouter:
             else:
                 segment = _first_segment(path)
                 if "<" in segment:
-                    router.wildcards.append(compiled)
+                    router.wildcards += (compiled,)
                 else:
                     router.dynamic.setdefault(segment, []).append(compiled)
-        router._wildcards = tuple(router.wildcards)
         router._candidates = {
             segment: (*rules, *router.wildcards)
             for segment, rules in router.dynamic.items()
@@ -230,7 +228,7 @@ class FastRouter:
                 return accepting[0], {}
             return None
         found: tuple[Rule, dict[str, t.Any]] | None = None
-        for pattern, rule, groups in self._candidates.get(segment, self._wildcards):
+        for pattern, rule, groups in self._candidates.get(segment, self.wildcards):
             m = pattern.match(path)
             if m is None:
                 continue
