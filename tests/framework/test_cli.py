@@ -1093,18 +1093,12 @@ def test_load_dotenv_without_python_dotenv(
 # -- the real console entry ------------------------------------------------------
 
 
-@pytest.mark.slow
-def test_python_dash_m_jigger_routes() -> None:
+def _python(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``python *args`` from the repository, without the FLASK_/JIGGER_
+    variables of this environment."""
     env = {k: v for k, v in os.environ.items() if k not in _ENV_NAMES}
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "jigger",
-            "--app",
-            "tests/framework/cliapps/cliapp_single.py",
-            "routes",
-        ],
+    return subprocess.run(
+        [sys.executable, *args],
         cwd=REPO,
         env=env,
         capture_output=True,
@@ -1112,20 +1106,18 @@ def test_python_dash_m_jigger_routes() -> None:
         timeout=60,
         check=False,
     )
+
+
+@pytest.mark.slow
+def test_python_dash_m_jigger_routes() -> None:
+    app = "tests/framework/cliapps/cliapp_single.py"
+    proc = _python("-m", "jigger", "--app", app, "routes")
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert lines[0].split() == ["Endpoint", "Methods", "Rule"]
     assert ["index", "GET", "/"] in [line.split() for line in lines]
 
-    bad = subprocess.run(
-        [sys.executable, "-m", "jigger", "--app", "cliapp_missing", "routes"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    bad = _python("-m", "jigger", "--app", "cliapp_missing", "routes")
     assert bad.returncode == 2
     assert "Usage: python -m jigger routes" in bad.stderr
     assert "Could not import 'cliapp_missing'" in bad.stderr
@@ -1142,13 +1134,7 @@ def test_creating_an_app_does_not_import_click() -> None:
         "app.cli\n"
         "assert 'click' in sys.modules\n"
     )
-    proc = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    proc = _python("-c", code)
     assert proc.returncode == 0, proc.stderr
 
 
