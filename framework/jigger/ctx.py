@@ -132,10 +132,12 @@ class AppContext:
     request: Request | None = None
     session: SessionMixin | None = None
 
-    def __init__(self, app: Jigger) -> None:
+    def __init__(self, app: Jigger, *, g: _AppCtxGlobals | None = None) -> None:
         self.app = app
         self.url_adapter = app.create_url_adapter(None)
-        self.g: _AppCtxGlobals = app.app_ctx_globals_class()
+        #: ``g``: a fresh namespace, or the one of the request context this
+        #: application context ends (see RequestContext._pop_own_app_context).
+        self.g: _AppCtxGlobals = g if g is not None else app.app_ctx_globals_class()
         self._tokens: list[contextvars.Token[AppContext | RequestContext]] = []
 
     def push(self) -> None:
@@ -372,8 +374,9 @@ class RequestContext:
             or appcontext_tearing_down.receivers
             or appcontext_popped.receivers
         ):
-            app_ctx = app.app_context()
-            app_ctx.g = self.g
+            # The class keeps jigger's app_context (else there is no
+            # stand-in), so this is what it would return, with our g.
+            app_ctx = AppContext(app, g=self.g)
             app_ctx._tokens.append(_cv_ctx.set(app_ctx))
             app_ctx.pop(exc)
 
