@@ -364,12 +364,23 @@ class ExamplesSession:
     def on_env_before_read_docs(
         self, app: Sphinx, env: BuildEnvironment, docnames: list[str]
     ) -> None:
-        get_domain(env).start_build(docnames)
+        domain = get_domain(env)
+        domain.start_build(docnames)
         self._serial_pid = os.getpid()
         self._in_flight = []
-        if docnames and app.config.jigger_run_examples and app.parallel <= 1:
+
+        def may_have_examples(docname: str) -> bool:
+            known = domain.stale.get(docname) or domain.results.get(docname)
+            return known is None or bool(known.examples)
+
+        if (
+            app.config.jigger_run_examples
+            and app.parallel <= 1
+            and any(map(may_have_examples, docnames))
+        ):
             # Start the worker now: it boots on another core while Sphinx
-            # reads the first documents.
+            # reads the first documents. (Pages known to have no examples
+            # start none; one that gained some starts it when it is read.)
             self.runner(app.config).start()
 
     def on_doctree_read(self, app: Sphinx, doctree: nodes.document) -> None:

@@ -246,3 +246,34 @@ def test_docstring_examples_of_the_integration_modules_run(module: str) -> None:
     result = doctest.testmod(imported, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0
     assert result.failed == 0
+
+
+def test_the_worker_is_started_early_only_when_a_page_may_have_examples(
+    make_app: Callable[..., SphinxTestApp],
+    copy_root: Callable[[str], Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from jigger_sphinx.runner import Runner
+
+    starts: list[int] = []
+    original = Runner.start
+
+    def start(self: Runner) -> None:
+        starts.append(1)
+        original(self)
+
+    monkeypatch.setattr(Runner, "start", start)
+    srcdir = copy_root("ex-incremental")
+    _build(make_app, srcdir, "jigger-check")
+    assert starts == [1]  # a first build: every page may have examples
+
+    index = srcdir / "index.rst"
+    _touch_later(index, index.read_text(encoding="utf-8") + "\nNo examples here.\n")
+    app = _build(make_app, srcdir, "jigger-check")
+    assert "0 added, 1 changed, 0 removed" in _status(app)
+    assert starts == [1]  # index.rst had none last time: no early start
+
+    plain = srcdir / "plain.rst"
+    _touch_later(plain, plain.read_text(encoding="utf-8") + "\nMore prose.\n")
+    _build(make_app, srcdir, "jigger-check")
+    assert starts == [1, 1]  # plain.rst had examples
