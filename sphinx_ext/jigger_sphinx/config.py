@@ -32,6 +32,7 @@ name                       type         default  meaning
 
 from __future__ import annotations
 
+import doctest
 import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
@@ -121,10 +122,6 @@ def parse_flag(word: str) -> tuple[str, bool] | None:
     >>> parse_flag("+NOPE") is None
     True
     """
-    # doctest (with the unittest and pdb it imports) costs 40 ms to import;
-    # a build whose config names no flags does without it.
-    import doctest
-
     enabled = True
     name = word
     if word[:1] in "+-" and word:
@@ -142,8 +139,6 @@ def check_flags(name: str, value: object) -> tuple[tuple[str, bool], ...]:
     for word in words:
         flag = parse_flag(word)
         if flag is None:
-            import doctest
-
             known = ", ".join(sorted(doctest.OPTIONFLAGS_BY_NAME))
             raise _bad(
                 name, value, f"doctest flag names ({word!r} is not one of {known})"

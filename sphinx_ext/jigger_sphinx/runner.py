@@ -34,6 +34,7 @@ from types import TracebackType
 from typing import IO, Any
 
 from .model import Example, Outcome
+from .parse import option_flags
 
 __all__ = ["PendingDocument", "Runner"]
 
@@ -557,13 +558,7 @@ class Runner:
         ...     [o.status for o in pending.outcomes()]
         ['passed']
         """
-        flags = 0
-        if default_options:
-            # The parser imports doctest (40 ms with unittest and pdb); the
-            # worker needs it, this process only to name flags.
-            from .parse import option_flags
-
-            flags = option_flags(default_options)
+        flags = option_flags(default_options)
         pending = PendingDocument(self, list(examples))
         if not examples:
             pending._outcomes = []
