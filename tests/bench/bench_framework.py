@@ -447,6 +447,16 @@ def _pin(cpus: set[int] | None) -> None:
         os.sched_setaffinity(0, cpus)
 
 
+def _no_control_socket() -> list[str]:
+    """``--no-control-socket`` where gunicorn has that option (newer releases):
+    otherwise every server opens the same control socket in the home folder,
+    and all but the first log an error for it."""
+    from gunicorn.config import Config
+
+    settings: dict[str, Any] = Config().settings
+    return ["--no-control-socket"] if "control_socket_disable" in settings else []
+
+
 def _start_gunicorn(
     name: str, port: int, cpus: set[int] | None
 ) -> subprocess.Popen[bytes]:
@@ -464,6 +474,7 @@ def _start_gunicorn(
         f"127.0.0.1:{port}",
         "--log-level",
         "warning",
+        *_no_control_socket(),
         f"bench_framework:make_{name}()",
     ]
     # The worker is forked by the arbiter and inherits its CPU set.
