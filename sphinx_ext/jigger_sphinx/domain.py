@@ -18,9 +18,10 @@ again and merges parallel readers' data (:meth:`JiggerDomain.merge_domaindata`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Set
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+import pickle
+from collections.abc import Iterable, Sequence, Set
+from dataclasses import fields
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from sphinx.domains import Domain
 
@@ -31,8 +32,31 @@ if TYPE_CHECKING:
 
 __all__ = ["DocResult", "JiggerDomain", "example_counts", "get_domain"]
 
+_EXAMPLE_FIELDS = tuple(f.name for f in fields(Example))
+_OUTCOME_FIELDS = tuple(f.name for f in fields(Outcome))
+_FAILED = ("failed", "xpassed", "not-run")
 
-@dataclass(frozen=True)
+
+class _Counts(NamedTuple):
+    examples: int
+    outcomes: int
+    passed: int
+    skipped: int
+    failed: int
+
+
+def _count(examples: Sequence[Example], outcomes: Sequence[Outcome]) -> _Counts:
+    passed = skipped = failed = 0
+    for o in outcomes:
+        if o.status in ("passed", "xfailed"):
+            passed += 1
+        elif o.status == "skipped":
+            skipped += 1
+        elif o.status in _FAILED:
+            failed += 1
+    return _Counts(len(examples), len(outcomes), passed, skipped, failed)
+
+
 class DocResult:
     """The examples of one document and how they went.
 
@@ -42,39 +66,140 @@ class DocResult:
     :param deps: ``(dependency, fingerprint)`` pairs of the code the examples
         ran against (watched paths, installed distributions); a change in one
         makes the document outdated.
+
+    In the pickled environment the examples and outcomes are kept as one
+    packed ``bytes`` value per document, next to their counts, and unpacked
+    on first use of :attr:`examples`, :attr:`outcomes` or :meth:`failures`.
+    A build that reads no document needs only the counts, and Python's
+    garbage collector, which walks every object that can hold others on
+    each full collection and again while the process exits, does not see
+    the thousands of example and outcome objects of a large project.
+
+    >>> result = DocResult("k", (), (Outcome("xfailed", 1), Outcome("failed", 2)))
+    >>> result.passed, result.failed, result.outcome_count
+    (1, 1, 2)
+    >>> import pickle
+    >>> again = pickle.loads(pickle.dumps(result))
+    >>> again == result, again.failed, [o.status for o in again.outcomes]
+    (True, 1, ['xfailed', 'failed'])
     """
 
-    key: str
-    examples: tuple[Example, ...]
-    outcomes: tuple[Outcome, ...] = ()
-    deps: tuple[tuple[str, str], ...] = ()
+    __slots__ = ("_counts", "_examples", "_outcomes", "_packed", "deps", "key")
+
+    def __init__(
+        self,
+        key: str,
+        examples: Sequence[Example],
+        outcomes: Sequence[Outcome] = (),
+        deps: Sequence[tuple[str, str]] = (),
+    ) -> None:
+        self.key = key
+        self.deps: tuple[tuple[str, str], ...] = tuple(deps)
+        self._examples: tuple[Example, ...] | None = tuple(examples)
+        self._outcomes: tuple[Outcome, ...] | None = tuple(outcomes)
+        self._packed: bytes | None = None
+        self._counts = _count(self._examples, self._outcomes)
+
+    @classmethod
+    def _from_packed(
+        cls,
+        key: str,
+        deps: tuple[tuple[str, str], ...],
+        counts: tuple[int, int, int, int, int],
+        packed: bytes,
+    ) -> DocResult:
+        self = cls.__new__(cls)
+        self.key = key
+        self.deps = deps
+        self._examples = self._outcomes = None
+        self._packed = packed
+        self._counts = _Counts(*counts)
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        if self._packed is None:
+            examples, outcomes = self._unpacked()
+            self._packed = pickle.dumps(
+                (
+                    [tuple(getattr(ex, n) for n in _EXAMPLE_FIELDS) for ex in examples],
+                    [tuple(getattr(o, n) for n in _OUTCOME_FIELDS) for o in outcomes],
+                ),
+                pickle.HIGHEST_PROTOCOL,
+            )
+        counts = tuple(self._counts)
+        return (DocResult._from_packed, (self.key, self.deps, counts, self._packed))
+
+    def _unpacked(self) -> tuple[tuple[Example, ...], tuple[Outcome, ...]]:
+        if self._examples is None or self._outcomes is None:
+            assert self._packed is not None
+            examples, outcomes = pickle.loads(self._packed)
+            self._examples = tuple(Example(*values) for values in examples)
+            self._outcomes = tuple(Outcome(*values) for values in outcomes)
+        return self._examples, self._outcomes
+
+    @property
+    def examples(self) -> tuple[Example, ...]:
+        """The document's examples in running order."""
+        return self._unpacked()[0]
+
+    @property
+    def outcomes(self) -> tuple[Outcome, ...]:
+        """One outcome per example; empty when the examples were not run."""
+        return self._unpacked()[1]
+
+    @property
+    def example_count(self) -> int:
+        """``len(self.examples)``, without unpacking them."""
+        return self._counts.examples
+
+    @property
+    def outcome_count(self) -> int:
+        """``len(self.outcomes)``, without unpacking them."""
+        return self._counts.outcomes
 
     @property
     def passed(self) -> int:
-        """Outcomes counted as passed: ``passed`` and ``xfailed``.
-
-        >>> DocResult("k", (), (Outcome("xfailed", 1), Outcome("failed", 2))).passed
-        1
-        """
-        return sum(o.status in ("passed", "xfailed") for o in self.outcomes)
+        """Outcomes counted as passed: ``passed`` and ``xfailed``."""
+        return self._counts.passed
 
     @property
     def skipped(self) -> int:
         """Outcomes counted as skipped."""
-        return sum(o.status == "skipped" for o in self.outcomes)
+        return self._counts.skipped
 
     @property
     def failed(self) -> int:
         """Outcomes counted as failed: ``failed``, ``xpassed`` and ``not-run``."""
-        return sum(o.status in ("failed", "xpassed", "not-run") for o in self.outcomes)
+        return self._counts.failed
 
     def failures(self) -> list[tuple[Example, Outcome]]:
         """The ``(example, outcome)`` pairs that count as failed."""
+        if not self._counts.failed:
+            return []
+        examples, outcomes = self._unpacked()
         return [
             (ex, out)
-            for ex, out in zip(self.examples, self.outcomes, strict=False)
-            if out.status in ("failed", "xpassed", "not-run")
+            for ex, out in zip(examples, outcomes, strict=False)
+            if out.status in _FAILED
         ]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, DocResult):
+            return NotImplemented
+        return (self.key, self.deps, self._unpacked()) == (
+            other.key,
+            other.deps,
+            other._unpacked(),
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.key, self.deps, self._counts))
+
+    def __repr__(self) -> str:
+        return (
+            f"DocResult(key={self.key!r}, examples={self._counts.examples}, "
+            f"outcomes={self._counts.outcomes}, deps={self.deps!r})"
+        )
 
 
 class JiggerDomain(Domain):
@@ -82,7 +207,7 @@ class JiggerDomain(Domain):
 
     name = "jigger"
     label = "jigger"
-    data_version = 1
+    data_version = 2  # 2: DocResult packed in the pickle
     initial_data = {
         "results": {},
         "stale": {},
@@ -162,6 +287,6 @@ def example_counts(env: BuildEnvironment, docname: str) -> tuple[int, int] | Non
     except KeyError:
         return None
     result = domain.results.get(docname)
-    if result is None or not result.examples or not result.outcomes:
+    if result is None or not result.example_count or not result.outcome_count:
         return None
     return result.passed, len(result.outcomes)

@@ -371,7 +371,7 @@ class ExamplesSession:
 
         def may_have_examples(docname: str) -> bool:
             known = domain.stale.get(docname) or domain.results.get(docname)
-            return known is None or bool(known.examples)
+            return known is None or known.example_count > 0
 
         if (
             app.config.jigger_run_examples
@@ -407,7 +407,7 @@ class ExamplesSession:
         run = app.config.jigger_run_examples
         stale = domain.stale.get(docname)
         executed = False
-        if stale is not None and stale.key == key and (stale.outcomes or not run):
+        if stale is not None and stale.key == key and (stale.outcome_count or not run):
             result = stale
         elif run:
             pending = submit_document(

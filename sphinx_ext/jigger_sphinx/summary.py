@@ -71,12 +71,12 @@ def count_examples(env: BuildEnvironment) -> Counts:
     for docname, result in domain.results.items():
         if docname not in env.all_docs:
             continue
-        examples += len(result.examples)
+        examples += result.example_count
         passed += result.passed
         failed += result.failed
         skipped += result.skipped
         if docname in domain.executed_this_build:
-            executed += len(result.examples)
+            executed += result.example_count
     return Counts(examples, passed, failed, skipped, executed)
 
 
