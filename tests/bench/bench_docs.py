@@ -235,11 +235,7 @@ class Run:
         # nothing changed: a rebuild takes about a second, and one pair of
         # them moves by 10-20 % with the machine, so take several pairs
         for pair in range(REBUILD_PAIRS):
-            first_plain = (number + pair) % 2 == 1
-            for conf in ("plain", "jigger") if first_plain else ("jigger", "plain"):
-                self.build(
-                    f"{conf}_rebuild", "html", conf, "native", [], outs / f"{conf}_html"
-                )
+            self.html_pair("rebuild", outs, plain_first=(number + pair) % 2 == 1)
             got = self.summaries["jigger_rebuild"][-1]
             ok = (
                 got is not None
@@ -252,10 +248,7 @@ class Run:
         self.edits += 1
         page = min(EDITED_PAGE, self.pages - 1)
         gen_docs.write_page(self.root, page, self.pages, edit=self.edits)
-        for conf in ("plain", "jigger") if flip else ("jigger", "plain"):
-            self.build(
-                f"{conf}_edit_one", "html", conf, "native", [], outs / f"{conf}_html"
-            )
+        self.html_pair("edit_one", outs, plain_first=flip)
         got = self.summaries["jigger_edit_one"][-1]
         ok = (
             got is not None
@@ -264,6 +257,14 @@ class Run:
         )
         self.check("one edited page re-ran only its examples", ok, f"summary {got}")
         shutil.rmtree(outs)
+
+    def html_pair(self, what: str, outs: Path, *, plain_first: bool) -> None:
+        """Plain and jigger_sphinx ``-b html`` again, back to back, each in the
+        output folder of its fresh build; samples named ``{conf}_{what}``."""
+        for conf in ("plain", "jigger") if plain_first else ("jigger", "plain"):
+            self.build(
+                f"{conf}_{what}", "html", conf, "native", [], outs / f"{conf}_html"
+            )
 
     def own_time(self, out: Path) -> None:
         """One more unchanged rebuild, in-process under ``own_time.py``: the

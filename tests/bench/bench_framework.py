@@ -451,7 +451,7 @@ def _no_control_socket() -> list[str]:
     """``--no-control-socket`` where gunicorn has that option (newer releases):
     otherwise every server opens the same control socket in the home folder,
     and all but the first log an error for it."""
-    from gunicorn.config import Config
+    from gunicorn.config import Config  # type: ignore[import-untyped]
 
     settings: dict[str, Any] = Config().settings
     return ["--no-control-socket"] if "control_socket_disable" in settings else []
