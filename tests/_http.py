@@ -1,4 +1,5 @@
-"""One HTTP request over a real socket, for the tests that start servers."""
+"""One HTTP request over a real socket, for the tests that start servers, and
+the gunicorn options those tests share."""
 
 from __future__ import annotations
 
@@ -47,3 +48,12 @@ def send(
         return Reply(response.status, response.headers, response.read())
     finally:
         conn.close()
+
+
+def gunicorn_no_control_socket() -> list[str]:
+    """``--no-control-socket`` where gunicorn has it (newer releases): else a
+    test server would open a control socket in the home folder."""
+    from gunicorn.config import Config
+
+    settings: dict[str, object] = Config().settings
+    return ["--no-control-socket"] if "control_socket_disable" in settings else []

@@ -19,6 +19,7 @@ from click.testing import CliRunner
 
 from jigger_sphinx.serve import DocsServer, SourceWatcher, create_app, docs_cli
 
+from .._http import gunicorn_no_control_socket
 from .conftest import Book, fetch, wait_for
 
 pytestmark = pytest.mark.slow
@@ -393,6 +394,7 @@ def test_the_built_book_under_gunicorn(built_server: DocsServer) -> None:
             "1",
             "-b",
             f"127.0.0.1:{port}",
+            *gunicorn_no_control_socket(),
             f"jigger_sphinx.serve:create_app({out!r})",
         ],
         stdout=subprocess.PIPE,

@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from .._http import Reply, send
+from .._http import Reply, gunicorn_no_control_socket, send
 
 pytestmark = pytest.mark.slow
 
@@ -102,15 +102,6 @@ def _answers(process: subprocess.Popen[bytes], port: int, token: str) -> bool:
     return False
 
 
-def _no_control_socket() -> list[str]:
-    """Keep gunicorn from opening its control socket in the home folder (an
-    option of newer gunicorn releases; older ones have no such socket)."""
-    from gunicorn.config import Config
-
-    settings: dict[str, object] = Config().settings
-    return ["--no-control-socket"] if "control_socket_disable" in settings else []
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     pytest.importorskip(
@@ -140,7 +131,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
                         f"--bind=127.0.0.1:{port}",
                         "--graceful-timeout=3",
                         "--timeout=30",
-                        *_no_control_socket(),
+                        *gunicorn_no_control_socket(),
                         "portapp.server_app:app",
                     ],
                     cwd=APP_ROOT,
