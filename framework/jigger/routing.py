@@ -9,15 +9,22 @@ expression tried only among the rules that share the path's first segment.
 
 The fast lane only *answers* when its answer is certain to be Werkzeug's:
 
-* exactly one rule matches the path, with the request's method, and no other
-  rule (of any method) matches it;
+* exactly one rule matches the path, with the request's method, no other
+  rule (of any method) matches it, and no other rule matches its slash
+  variant (the path with a trailing slash added or removed), because
+  Werkzeug may redirect to that variant or match a rule with
+  ``strict_slashes=False`` there first;
 * or no rule can match the path or its slash variant at all (a certain 404).
 
+Patterns end in ``\\Z``, as Werkzeug's do: ``$`` would also match before a
+final newline, and ``/item/7%0A`` would reach ``/item/<int:n>``.
+
 Everything else (redirects for a missing trailing slash, 405 responses,
-custom converters, rules with defaults, host or subdomain rules, non-ASCII
-paths, ``//``) returns ``None``, and the request goes through Werkzeug as
-usual. The table is built once, from the finished URL map, when the app
-serves its first request; after that the setup lock forbids new rules.
+custom converters, rules with defaults, host or subdomain rules, rules or
+paths with ``//``, non-ASCII paths) returns ``None``, and the request goes
+through Werkzeug as usual. The table is built once, from the finished URL
+map, when the app serves its first request; after that the setup lock
+forbids new rules.
 
 >>> from werkzeug.routing import Map, Rule
 >>> from jigger.routing import FastRouter
@@ -74,6 +81,12 @@ _Dynamic = tuple[
     "re.Pattern[str]", "Rule", tuple[tuple[str, str, "BaseConverter"], ...]
 ]
 
+#: The dynamic rules a path may match (those under its first segment, then
+#: the wildcards), and whether any of them could match the path's slash
+#: variant: with a slash added (a rule ending in ``/``, or a ``path``
+#: converter) or removed (a rule with ``strict_slashes=False``).
+_Candidates = tuple[tuple[_Dynamic, ...], bool, bool]
+
 
 #: Methods precomputed for static rules that accept any method; others
 #: take the general path of FastRouter.match.
@@ -88,6 +101,16 @@ def _allows(rule: Rule, method: str) -> bool:
 def _first_segment(path: str) -> str:
     """``"/item/7"`` -> ``"item"``; the key dynamic rules are grouped by."""
     return path[1:].partition("/")[0]
+
+
+def _candidates(rules: tuple[_Dynamic, ...]) -> _Candidates:
+    """``rules`` with the two slash-variant flags of :data:`_Candidates`."""
+    adds = any(
+        rule.rule.endswith("/") or any(not conv.part_isolating for _, _, conv in groups)
+        for _, rule, groups in rules
+    )
+    strips = any(not rule.strict_slashes for _, rule, _ in rules)
+    return rules, adds, strips
 
 
 class FastRouter:
@@ -115,7 +138,8 @@ class FastRouter:
         # For match(), made by build(): first segment -> the dynamic rules
         # to try (its own, then the wildcards); any other segment tries the
         # wildcards alone.
-        self._candidates: dict[str, tuple[_Dynamic, ...]] = {}
+        self._candidates: dict[str, _Candidates] = {}
+        self._wildcard_candidates: _Candidates = ((), False, False)
 
     @classmethod
     def build(cls, url_map: Map) -> FastRouter | None:
@@ -134,7 +158,7 @@ class FastRouter:
             if compiled is None:
                 # Left to Werkzeug: requests that could reach it go there too.
                 segment = _first_segment(path)
-                if "<" in segment or not path.startswith("/"):
+                if "<" in segment or not path.startswith("/") or not segment:
                     router.everything_contested = True
                 else:
                     router.contested.add(segment)
@@ -147,12 +171,13 @@ class FastRouter:
                 else:
                     router.dynamic.setdefault(segment, []).append(compiled)
         router._candidates = {
-            segment: (*rules, *router.wildcards)
+            segment: _candidates((*rules, *router.wildcards))
             for segment, rules in router.dynamic.items()
         }
+        router._wildcard_candidates = _candidates(router.wildcards)
         if not router.everything_contested:
             for path, statics in router.static.items():
-                if "//" in path or _first_segment(path) in router.contested:
+                if _first_segment(path) in router.contested:
                     continue
                 methods = {m for r in statics if r.methods for m in r.methods}
                 if any(r.methods is None for r in statics):
@@ -178,6 +203,8 @@ class FastRouter:
             or rule.endpoint in with_defaults
             or not rule.rule.startswith("/")
             or not rule.rule.isascii()
+            # Werkzeug merges the slashes of such a rule (merge_slashes).
+            or "//" in rule.rule
         ):
             return None
         converters: dict[str, BaseConverter] | None = getattr(rule, "_converters", None)
@@ -194,6 +221,8 @@ class FastRouter:
             converter = converters.get(name)
             if converter is None or type(converter) not in _SAFE_CONVERTERS:
                 return None
+            if isinstance(converter, AnyConverter) and "/" in converter.regex:
+                return None  # values with slashes: Werkzeug matches them apart
             group = f"v{len(groups)}"
             pattern.append(f"(?P<{group}>{converter.regex})")
             groups.append((group, name, converter))
@@ -202,7 +231,8 @@ class FastRouter:
         if "<" in tail or ">" in tail:
             return None
         pattern.append(re.escape(tail))
-        pattern.append("$")
+        # Not "$": it also matches before a final "\n".
+        pattern.append(r"\Z")
         return re.compile("".join(pattern)), rule, tuple(groups)
 
     def match(self, path: str, method: str) -> tuple[Rule, dict[str, t.Any]] | None:
@@ -223,24 +253,47 @@ class FastRouter:
             return None
         statics = self.static.get(path)
         if statics is not None:
+            # Werkzeug tries static parts first: an exact static rule wins.
             accepting = [r for r in statics if _allows(r, method)]
             if len(accepting) == 1:
                 return accepting[0], {}
             return None
-        found: tuple[Rule, dict[str, t.Any]] | None = None
-        for pattern, rule, groups in self._candidates.get(segment, self.wildcards):
+        candidates, adds, strips = self._candidates.get(
+            segment, self._wildcard_candidates
+        )
+        found: tuple[re.Match[str], Rule, tuple[tuple[str, str, BaseConverter], ...]]
+        found = None  # type: ignore[assignment]
+        for pattern, rule, groups in candidates:
             m = pattern.match(path)
             if m is None:
                 continue
             methods = rule.methods
             if found is not None or (methods is not None and method not in methods):
                 return None  # several rules, or a 405 to work out: Werkzeug
-            try:
-                args = {name: conv.to_python(m[group]) for group, name, conv in groups}
-            except ValidationError:
-                return None
-            found = rule, args
-        return found
+            found = m, rule, groups
+        if found is None:
+            return None
+        m, rule, groups = found
+        # The slash variant: Werkzeug redirects to it when a rule ending in
+        # "/" matches it, and serves a strict_slashes=False rule there; both
+        # may come before the rule found here in its order.
+        if path.endswith("/"):
+            other = path[:-1]
+            check = strips and other != ""
+        else:
+            other = f"{path}/"
+            check = adds
+        if other in self.static:
+            return None
+        if check:
+            for pattern, other_rule, _ in candidates:
+                if other_rule is not rule and pattern.match(other):
+                    return None
+        try:
+            args = {name: conv.to_python(m[group]) for group, name, conv in groups}
+        except ValidationError:
+            return None
+        return rule, args
 
     def surely_missing(self, path: str) -> bool:
         """Whether no rule can match ``path`` or its trailing-slash variant,

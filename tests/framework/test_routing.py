@@ -972,3 +972,66 @@ def test_subdomain_matching_apps_skip_the_fast_lane() -> None:
     assert client.get("/").text == "root"
     assert client.get("/", base_url="http://docs.example.test").status_code == 404
     assert app._fast_router is None
+
+
+# The fast lane is compiled at the first request, so a disagreement with
+# Werkzeug only shows from the second request on: each case asks three times.
+
+
+def _three_answers(app: Jigger, path: str) -> list[tuple[int, str]]:
+    client = app.test_client()
+    answers = []
+    for _ in range(3):
+        response = client.get(path)
+        answers.append((response.status_code, response.headers.get("Location", "")))
+        if response.status_code == 200:
+            answers[-1] = (200, response.text)
+    return answers
+
+
+@pytest.mark.parametrize(
+    ("rule", "path"),
+    [
+        ("/item/<int:n>", "/item/7%0A"),
+        ("/price/<float:p>", "/price/1.5%0A"),
+        ("/files/<path:p>", "/files/a%0A"),
+        ("/color/<any(red,blue):c>", "/color/red%0A"),
+        ("/u/<uuid:u>", "/u/12345678-1234-5678-1234-567812345678%0A"),
+        ("/tail/<int:n>/edit", "/tail/3/edit%0A"),
+    ],
+)
+def test_a_final_newline_is_not_part_of_a_match(rule: str, path: str) -> None:
+    # A regular expression's "$" also matches before a final newline;
+    # Werkzeug's matcher does not, so "/item/7\n" is a 404 every time.
+    app = Jigger(__name__)
+    app.add_url_rule(rule, "view", lambda **kw: repr(kw))
+    assert _three_answers(app, path) == [(404, "")] * 3
+
+
+def test_a_rule_with_a_trailing_slash_redirects_before_a_weaker_rule_matches() -> None:
+    # Werkzeug tries <int:uid>/ first (int is the stronger converter), finds
+    # that "/user/5/" would match and redirects there, although <name> matches
+    # "/user/5" as it is.
+    app = Jigger(__name__)
+    app.add_url_rule("/user/<int:uid>/", "by_id", lambda uid: f"id {uid}")
+    app.add_url_rule("/user/<name>", "by_name", lambda name: f"name {name}")
+    assert _three_answers(app, "/user/5") == [(308, "http://localhost/user/5/")] * 3
+    assert _three_answers(app, "/user/ada") == [(200, "name ada")] * 3
+
+    floats = Jigger(__name__)
+    floats.add_url_rule("/p/<float:a>/", "slash", lambda a: f"slash {a}")
+    floats.add_url_rule("/p/<float(signed=True):a>", "signed", lambda a: f"s {a}")
+    assert _three_answers(floats, "/p/1.5") == [(308, "http://localhost/p/1.5/")] * 3
+
+
+def test_a_non_strict_rule_wins_its_slash_variant_every_time() -> None:
+    app = Jigger(__name__)
+    app.add_url_rule("/about/", "about", lambda: "about", strict_slashes=False)
+    app.add_url_rule("/<page>", "page", lambda page: f"page {page}")
+    assert _three_answers(app, "/about") == [(200, "about")] * 3
+    assert _three_answers(app, "/other") == [(200, "page other")] * 3
+
+    plain = Jigger(__name__)
+    plain.add_url_rule("/about", "about", lambda: "about", strict_slashes=False)
+    plain.add_url_rule("/<page>/", "page", lambda page: f"page {page}")
+    assert _three_answers(plain, "/about/") == [(200, "about")] * 3
