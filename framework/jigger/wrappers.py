@@ -52,6 +52,56 @@ def _config_value(key: str) -> t.Any:
     return ctx.app.config[key]
 
 
+class _BodyStream:
+    """The request body as the app reads it: the stream Werkzeug guards,
+    whose read errors become ``400 Bad Request``.
+
+    A server raises ``OSError`` from ``wsgi.input`` when the body it relays
+    is broken (a bad chunk size in chunked encoding, a connection closed in
+    the middle); that is the client's fault, not a server error, and must not
+    reach the client as a 500.
+    """
+
+    __slots__ = ("_inner",)
+
+    def __init__(self, inner: t.IO[bytes]) -> None:
+        self._inner = inner
+
+    def _failed(self, e: OSError) -> BadRequest:
+        return BadRequest(f"The request body could not be read: {e}")
+
+    def read(self, size: int | None = -1) -> bytes:
+        try:
+            return self._inner.read(-1 if size is None else size)
+        except OSError as e:
+            raise self._failed(e) from e
+
+    def readline(self, size: int | None = -1) -> bytes:
+        try:
+            return self._inner.readline(-1 if size is None else size)
+        except OSError as e:
+            raise self._failed(e) from e
+
+    def readlines(self, hint: int = -1) -> list[bytes]:
+        try:
+            return self._inner.readlines(hint)
+        except OSError as e:
+            raise self._failed(e) from e
+
+    def readinto(self, buffer: t.Any) -> int | None:
+        try:
+            return self._inner.readinto(buffer)  # type: ignore[attr-defined,no-any-return]
+        except OSError as e:
+            raise self._failed(e) from e
+
+    def __iter__(self) -> t.Iterator[bytes]:
+        while line := self.readline():
+            yield line
+
+    def __getattr__(self, name: str) -> t.Any:
+        return getattr(self._inner, name)
+
+
 class Request(RequestBase):
     """The request object a view sees, through :data:`jigger.request` or as a
     parameter annotated with this class.
@@ -183,6 +233,51 @@ class Request(RequestBase):
             name = name.rpartition(".")[0]
             names.append(name)
         return names
+
+    @cached_property
+    def stream(self) -> t.IO[bytes]:
+        """The body stream of Werkzeug's request (it stops at
+        ``Content-Length`` and ``MAX_CONTENT_LENGTH``); an error the server
+        raises while the body is read, such as broken chunked encoding, is a
+        ``400 Bad Request``."""
+        return t.cast("t.IO[bytes]", _BodyStream(super().stream))
+
+    def _load_form_data(self) -> None:
+        """Parse the form body as Werkzeug does, then refuse a multipart part
+        whose name could not be read (``name="\\"``): Werkzeug files it
+        under ``None``, which no view expects."""
+        super()._load_form_data()
+        if None in self.form or None in self.files:
+            raise BadRequest(
+                "A multipart/form-data part has a Content-Disposition header"
+                " whose name could not be read."
+            )
+
+    @t.overload
+    def get_json(
+        self, force: bool = ..., silent: t.Literal[False] = ..., cache: bool = ...
+    ) -> t.Any: ...
+
+    @t.overload
+    def get_json(
+        self, force: bool = ..., silent: bool = ..., cache: bool = ...
+    ) -> t.Any | None: ...
+
+    def get_json(
+        self, force: bool = False, silent: bool = False, cache: bool = True
+    ) -> t.Any | None:
+        """Parse the body as JSON, as Werkzeug does (see
+        :meth:`werkzeug.wrappers.Request.get_json`); a body nested more
+        deeply than the parser can follow (Python's recursion limit) is
+        invalid JSON too: ``400 Bad Request``, or ``None`` when ``silent``."""
+        try:
+            return super().get_json(force=force, silent=silent, cache=cache)
+        except RecursionError:
+            if silent:
+                return None
+            return self.on_json_loading_failed(
+                ValueError("its arrays and objects are nested too deeply")
+            )
 
     def on_json_loading_failed(self, e: ValueError | None) -> t.Any:
         """Called when the body is not valid JSON: a ``400 Bad Request`` that

@@ -5,13 +5,14 @@ request), the response defaults, and custom request and response classes.
 
 from __future__ import annotations
 
+import io
 import typing as t
 
 import pytest
 import werkzeug.exceptions as werror
 from werkzeug.test import EnvironBuilder
 
-from jigger import Blueprint, Jigger, Request, Response, request
+from jigger import Blueprint, Jigger, Request, Response, jsonify, request
 from jigger import wrappers as jigger_wrappers
 
 
@@ -161,6 +162,111 @@ def test_request_json_uses_the_app_provider(app: Jigger) -> None:
     with app.test_request_context(json={"x": 1}):
         assert request.get_json() == {"x": 1}
     assert seen == ["provider"]
+
+
+def test_json_nested_too_deeply_is_a_400_not_a_recursion_error(
+    json_app: Jigger,
+) -> None:
+    # The parser recurses once per level: 100 000 "[" exhaust Python's
+    # recursion limit. Flask answers 500 here.
+    json_app.register_error_handler(400, lambda e: ({"error": e.description}, 400))
+    client = json_app.test_client()
+    deep = "[" * 100_000 + "]" * 100_000
+    response = client.post("/echo", data=deep, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json == {
+        "error": "The request body is not valid JSON:"
+        " its arrays and objects are nested too deeply"
+    }
+    silent = client.post("/silent", data=deep, content_type="application/json")
+    assert silent.json == {"got": None}
+    shallow = "[" * 50 + "]" * 50
+    assert client.post("/forced", data=shallow).status_code == 200
+
+
+_NAMELESS_PART = (
+    b"--B\r\n"
+    b'Content-Disposition: form-data; name="\\"\r\n\r\n'
+    b"v\r\n"
+    b"--B\r\n"
+    b'Content-Disposition: form-data; name="a"\r\n\r\n'
+    b"w\r\n"
+    b"--B--\r\n"
+)
+
+
+def test_a_multipart_part_without_a_readable_name_is_a_400(app: Jigger) -> None:
+    # Werkzeug files the part named "\" under the key None; a view then fails
+    # on it (jsonify cannot sort None among str keys): a 500 in Flask.
+    @app.post("/form")
+    def form() -> t.Any:
+        return jsonify(request.form)
+
+    app.register_error_handler(400, lambda e: (e.description, 400))
+    client = app.test_client()
+    response = client.post(
+        "/form", data=_NAMELESS_PART, content_type="multipart/form-data; boundary=B"
+    )
+    assert response.status_code == 400
+    assert "name could not be read" in response.text
+    fine = _NAMELESS_PART.replace(b'name="\\"', b'name="z"')
+    response = client.post(
+        "/form", data=fine, content_type="multipart/form-data; boundary=B"
+    )
+    assert response.json == {"a": "w", "z": "v"}
+
+
+class _BrokenChunks(io.RawIOBase):
+    """A ``wsgi.input`` that fails as a server's does on a bad chunk size."""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: t.Any) -> int:
+        raise OSError("Invalid chunk header")
+
+
+@pytest.mark.parametrize(
+    ("read", "content_type"),
+    [
+        (lambda: request.get_data(), "application/octet-stream"),
+        (lambda: request.get_json(), "application/json"),
+        (lambda: request.form.to_dict(), "application/x-www-form-urlencoded"),
+        (lambda: request.form.to_dict(), "multipart/form-data; boundary=B"),
+        (lambda: request.stream.read(10), "application/octet-stream"),
+        (lambda: list(request.stream), "application/octet-stream"),
+    ],
+)
+def test_a_body_the_server_cannot_read_is_a_400(
+    app: Jigger, read: t.Callable[[], t.Any], content_type: str
+) -> None:
+    @app.post("/read")
+    def view() -> str:
+        read()
+        return "read"
+
+    app.register_error_handler(400, lambda e: (e.description, 400))
+    response = app.test_client().post(
+        "/read",
+        headers={"Transfer-Encoding": "chunked", "Content-Type": content_type},
+        environ_overrides={
+            "wsgi.input": io.BufferedReader(_BrokenChunks()),
+            "wsgi.input_terminated": True,
+        },
+    )
+    assert response.status_code == 400
+    assert response.text == ("The request body could not be read: Invalid chunk header")
+
+
+def test_the_body_stream_still_reads_like_werkzeugs(app: Jigger) -> None:
+    @app.post("/lines")
+    def lines() -> dict[str, t.Any]:
+        first = request.stream.readline()
+        rest = list(request.stream)
+        return {"first": first.decode(), "rest": [r.decode() for r in rest]}
+
+    response = app.test_client().post("/lines", data=b"a\nb\nc")
+    assert response.json == {"first": "a\n", "rest": ["b\n", "c"]}
 
 
 # -- size limits -------------------------------------------------------------
