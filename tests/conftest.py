@@ -2,9 +2,31 @@
 
 from __future__ import annotations
 
+import os
 import typing as t
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property tests (hypothesis): a fixed, bounded profile for CI and everyday
+# runs; JIGGER_HYPOTHESIS=dev explores thousands of new examples per test.
+# The autouse fixture below runs once per test, not per example, which is
+# what it should do: it checks for contexts left over by the whole test.
+settings.register_profile(
+    "ci",
+    max_examples=150,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+settings.register_profile(
+    "dev",
+    max_examples=3000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("JIGGER_HYPOTHESIS", "ci"))
 
 
 @pytest.fixture(autouse=True)
