@@ -5,12 +5,17 @@ error without a secret key."""
 from __future__ import annotations
 
 import base64
+import json
+import string
 import time
 import typing as t
 import uuid
+import zlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import assume, example, given
+from hypothesis import strategies as st
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from markupsafe import Markup
 from werkzeug.http import parse_date
@@ -669,3 +674,123 @@ def test_session_transaction_without_cookies() -> None:
         client.session_transaction(),
     ):
         pass
+
+
+# -- under fuzzing (hypothesis) ------------------------------------------------
+
+_COOKIE_ALPHABET = string.ascii_letters + string.digits + "-_.=!*~:%é"
+_session_values: st.SearchStrategy[t.Any] = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.text(max_size=8)
+    | st.binary(max_size=8).map(bytes)
+    | st.uuids()
+    | st.builds(Markup, st.text(max_size=8)),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.lists(inner, max_size=3).map(tuple)
+        | st.dictionaries(st.text(max_size=4), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+_sessions = st.dictionaries(
+    st.text(alphabet=string.ascii_letters, min_size=1, max_size=6),
+    _session_values,
+    min_size=1,
+    max_size=4,
+)
+
+
+def _fuzz_app() -> Jigger:
+    app = make_app()
+    app.testing = False  # an error would be a 500 page, which the tests look for
+
+    @app.get("/repr")
+    def session_repr() -> str:
+        return repr(dict(session))
+
+    return app
+
+
+def _cookie_session(app: Jigger, cookie: str) -> tuple[int, str]:
+    """The status and the session (as its repr) the app sees for ``cookie``."""
+    rv = app.test_client().get("/repr", headers={"Cookie": f"session={cookie}"})
+    return rv.status_code, rv.text
+
+
+@given(st.text(alphabet=_COOKIE_ALPHABET, max_size=120))
+def test_a_random_cookie_gives_an_empty_session(cookie: str) -> None:
+    assert _cookie_session(_fuzz_app(), cookie) == (200, "{}")
+
+
+@given(
+    data=_sessions,
+    edit=st.sampled_from(["replace", "insert", "delete", "truncate"]),
+    where=st.integers(min_value=0),
+    char=st.sampled_from(_COOKIE_ALPHABET),
+)
+def test_a_tampered_cookie_gives_an_empty_session(
+    data: dict[str, t.Any], edit: str, where: int, char: str
+) -> None:
+    app = _fuzz_app()
+    cookie = cookie_value(data, "first key")
+    at = where % len(cookie)
+    if edit == "replace":
+        tampered = cookie[:at] + char + cookie[at + 1 :]
+    elif edit == "insert":
+        tampered = cookie[:at] + char + cookie[at:]
+    elif edit == "delete":
+        tampered = cookie[:at] + cookie[at + 1 :]
+    else:
+        tampered = cookie[:at]
+    assume(tampered != cookie)
+    status, seen = _cookie_session(app, tampered)
+    assert status == 200
+    # Base64 ignores some low bits of a final character, so a few edits
+    # still carry the same signed bytes: then the session is the original.
+    assert seen in ("{}", repr(data))
+
+
+# Payloads a client cannot forge but a leaked or misused key could sign:
+# loading them must still not be a server error.
+_signed_junk: st.SearchStrategy[t.Any] = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=6),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from([" t", " b", " u", " d", " m", " di", "x", " x"]),
+            inner,
+            max_size=2,
+        )
+    ),
+    max_leaves=6,
+)
+
+
+@given(_signed_junk)
+@example([[[[]]]])
+@example({" t": 5})
+@example({" d": [1]})
+def test_a_signed_payload_of_any_shape_is_never_a_server_error(
+    payload: t.Any,
+) -> None:
+    app = _fuzz_app()
+    other = SecureCookieSessionInterface().get_signing_serializer(app)
+    assert other is not None
+    # Sign the raw JSON, bypassing the tagging a real session goes through.
+    signer = other.make_signer()
+    raw = base64.urlsafe_b64encode(json.dumps(payload).encode()).rstrip(b"=")
+    status, seen = _cookie_session(app, signer.sign(raw).decode())
+    assert status == 200
+    assert seen.startswith("{")
+
+
+def test_a_signed_payload_nested_too_deeply_gives_an_empty_session() -> None:
+    app = _fuzz_app()
+    other = SecureCookieSessionInterface().get_signing_serializer(app)
+    assert other is not None
+    deep = b'{"a":' * 3000 + b"1" + b"}" * 3000
+    compressed = b"." + base64.urlsafe_b64encode(zlib.compress(deep)).rstrip(b"=")
+    cookie = other.make_signer().sign(compressed).decode()
+    assert _cookie_session(app, cookie) == (200, "{}")
