@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import typing as t
 from datetime import UTC, datetime
 from decimal import Decimal
 from uuid import UUID
 
 import pytest
+from flask.json.tag import TaggedJSONSerializer as FlaskTaggedJSONSerializer
+from hypothesis import example, given
+from hypothesis import strategies as st
 from markupsafe import Markup
 
 from jigger.json.tag import (
@@ -275,3 +279,72 @@ def test_base_tag_methods_must_be_implemented(
         tag.tag(1)
     with pytest.raises(NotImplementedError, match="to_python"):
         tag.to_python(1)
+
+
+# -- under fuzzing: the same text and the same values as Flask's tags ----------
+
+_tag_keys = st.sampled_from([" t", " b", " u", " d", " m", " di", " t__", "a", ""])
+_tag_values: st.SearchStrategy[t.Any] = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text(max_size=8)
+    | st.binary(max_size=8).map(bytes)
+    | st.uuids()
+    | st.builds(Markup, st.text(max_size=8))
+    | st.datetimes(
+        min_value=datetime(1900, 1, 1),
+        max_value=datetime(9999, 1, 1),
+        timezones=st.just(UTC),
+    ),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.lists(inner, max_size=3).map(tuple)
+        | st.dictionaries(st.one_of(_tag_keys, st.text(max_size=4)), inner, max_size=3)
+    ),
+    max_leaves=10,
+)
+
+
+@given(_tag_values)
+def test_tagged_text_and_round_trips_equal_flasks(value: t.Any) -> None:
+    ours, theirs = TaggedJSONSerializer(), FlaskTaggedJSONSerializer()
+    text = ours.dumps(value)
+    assert text == theirs.dumps(value)
+    loaded = ours.loads(text)
+    assert loaded == theirs.loads(text)
+    assert repr(loaded) == repr(theirs.loads(text))  # types too, all the way down
+
+
+# JSON a client cannot send in a signed cookie, but which the loader must
+# still handle: Flask's value, or a ValueError naming the tagged value (where
+# Flask fails with whatever the type's constructor raised, or gives None for
+# a date it cannot read; a session cookie carrying it is dropped either way).
+_tagged_json: st.SearchStrategy[t.Any] = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(_tag_keys, inner, max_size=2)
+    ),
+    max_leaves=6,
+)
+
+
+@given(_tagged_json)
+@example({" t": 5})
+@example({" d": "not a date"})
+@example({" u": "zz"})
+@example({" b": "!!"})
+def test_loading_any_tagged_json_gives_flasks_value_or_a_clear_error(
+    document: t.Any,
+) -> None:
+    text = json.dumps(document)
+    try:
+        loaded = TaggedJSONSerializer().loads(text)
+    except ValueError as e:
+        error = str(e)
+    else:
+        assert repr(loaded) == repr(FlaskTaggedJSONSerializer().loads(text))
+        return
+    assert error.startswith("The tagged value {")
+    assert "cannot be read" in error

@@ -317,14 +317,24 @@ class TaggedJSONSerializer:
         return value
 
     def untag(self, value: dict[str, t.Any]) -> t.Any:
-        """Turn one tagged dict back into its value; other dicts are returned."""
+        """Turn one tagged dict back into its value; other dicts are returned.
+
+        :raises ValueError: The tag holds data its type cannot be made from
+            (such as ``{" u": false}``), which :meth:`dumps` never writes;
+            the message names the tagged value.
+        """
         if len(value) != 1:
             return value
         key = next(iter(value))
         tag = self.tags.get(key)
         if tag is None:
             return value
-        return tag.to_python(value[key])
+        try:
+            return tag.to_python(value[key])
+        except (AttributeError, TypeError, ValueError) as e:
+            raise ValueError(
+                f"The tagged value {value!r} cannot be read ({type(tag).__name__}): {e}"
+            ) from e
 
     def _untag_scan(self, value: t.Any) -> t.Any:
         if isinstance(value, dict):
