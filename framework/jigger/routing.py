@@ -157,8 +157,9 @@ class FastRouter:
             path = rule.rule
             if compiled is None:
                 # Left to Werkzeug: requests that could reach it go there too.
-                segment = _first_segment(path)
-                if "<" in segment or not path.startswith("/") or not segment:
+                # Werkzeug matches the rule with its slashes merged.
+                segment = _first_segment(re.sub("/{2,}", "/", path))
+                if "<" in segment or not path.startswith("/"):
                     router.everything_contested = True
                 else:
                     router.contested.add(segment)

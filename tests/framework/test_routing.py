@@ -1035,3 +1035,27 @@ def test_a_non_strict_rule_wins_its_slash_variant_every_time() -> None:
     plain.add_url_rule("/about", "about", lambda: "about", strict_slashes=False)
     plain.add_url_rule("/<page>/", "page", lambda page: f"page {page}")
     assert _three_answers(plain, "/about/") == [(200, "about")] * 3
+
+
+def test_fast_lane_contests_only_what_a_special_rule_can_reach() -> None:
+    from jigger.routing import FastRouter
+
+    url_map = Map(
+        [
+            Rule("/", endpoint="index", defaults={"page": 1}),
+            Rule("/page/<int:page>", endpoint="index"),
+            Rule("//twice//slashed", endpoint="merged"),
+            Rule("/about", endpoint="about"),
+        ]
+    )
+    router = FastRouter.build(url_map)
+    assert router is not None
+    # The root rule with defaults is Werkzeug's, and so is its segment ...
+    assert router.match("/", "GET") is None
+    # ... while other paths are still the fast lane's.
+    rule, _ = t.cast(t.Any, router.match("/about", "GET"))
+    assert rule.endpoint == "about"
+    # Werkzeug merges the rule's slashes: "/twice/..." is contested.
+    assert not router.surely_missing("/twice/slashed")
+    adapter = url_map.bind("localhost")
+    assert adapter.match("/twice/slashed") == ("merged", {})
