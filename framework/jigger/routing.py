@@ -262,19 +262,18 @@ class FastRouter:
         candidates, adds, strips = self._candidates.get(
             segment, self._wildcard_candidates
         )
-        found: tuple[re.Match[str], Rule, tuple[tuple[str, str, BaseConverter], ...]]
-        found = None  # type: ignore[assignment]
-        for pattern, rule, groups in candidates:
-            m = pattern.match(path)
+        found: tuple[re.Match[str], _Dynamic] | None = None
+        for dynamic in candidates:
+            m = dynamic[0].match(path)
             if m is None:
                 continue
-            methods = rule.methods
+            methods = dynamic[1].methods
             if found is not None or (methods is not None and method not in methods):
                 return None  # several rules, or a 405 to work out: Werkzeug
-            found = m, rule, groups
+            found = m, dynamic
         if found is None:
             return None
-        m, rule, groups = found
+        m, (_, rule, groups) = found
         # The slash variant: Werkzeug redirects to it when a rule ending in
         # "/" matches it, and serves a strict_slashes=False rule there; both
         # may come before the rule found here in its order.
