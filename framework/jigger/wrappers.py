@@ -56,10 +56,12 @@ class _BodyStream:
     """The request body as the app reads it: the stream Werkzeug guards,
     whose read errors become ``400 Bad Request``.
 
-    A server raises ``OSError`` from ``wsgi.input`` when the body it relays
-    is broken (a bad chunk size in chunked encoding, a connection closed in
-    the middle); that is the client's fault, not a server error, and must not
-    reach the client as a 500.
+    A server raises from ``wsgi.input`` when the body it relays is broken (a
+    bad chunk size in chunked encoding, a connection closed in the middle):
+    Werkzeug's server an ``OSError``, gunicorn one of its parse errors. That
+    is the client's fault, not a server error, and must not reach the client
+    as a 500. HTTP errors (such as Werkzeug's ``413`` for a body over the
+    limit) and ``MemoryError`` pass through as they are.
     """
 
     __slots__ = ("_inner",)
@@ -67,31 +69,39 @@ class _BodyStream:
     def __init__(self, inner: t.IO[bytes]) -> None:
         self._inner = inner
 
-    def _failed(self, e: OSError) -> BadRequest:
+    def _failed(self, e: Exception) -> BadRequest:
         return BadRequest(f"The request body could not be read: {e}")
 
     def read(self, size: int | None = -1) -> bytes:
         try:
             return self._inner.read(-1 if size is None else size)
-        except OSError as e:
+        except (HTTPException, MemoryError):
+            raise
+        except Exception as e:
             raise self._failed(e) from e
 
     def readline(self, size: int | None = -1) -> bytes:
         try:
             return self._inner.readline(-1 if size is None else size)
-        except OSError as e:
+        except (HTTPException, MemoryError):
+            raise
+        except Exception as e:
             raise self._failed(e) from e
 
     def readlines(self, hint: int = -1) -> list[bytes]:
         try:
             return self._inner.readlines(hint)
-        except OSError as e:
+        except (HTTPException, MemoryError):
+            raise
+        except Exception as e:
             raise self._failed(e) from e
 
     def readinto(self, buffer: t.Any) -> int | None:
         try:
             return self._inner.readinto(buffer)  # type: ignore[attr-defined,no-any-return]
-        except OSError as e:
+        except (HTTPException, MemoryError):
+            raise
+        except Exception as e:
             raise self._failed(e) from e
 
     def __iter__(self) -> t.Iterator[bytes]:

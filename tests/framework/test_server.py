@@ -248,3 +248,25 @@ def test_error_is_500_without_traceback_and_logged(server: Server) -> None:
         time.sleep(0.1)
     # The worker survives the error.
     assert server.request("GET", "/").status == 200
+
+
+def test_broken_chunked_body_is_400_not_500(server: Server) -> None:
+    # gunicorn raises its InvalidChunkSize from wsgi.input while the view
+    # reads the body; that is the client's error, not the app's.
+    request = (
+        b"POST /echo HTTP/1.1\r\n"
+        b"Host: 127.0.0.1\r\n"
+        b"Content-Type: application/json\r\n"
+        b"Transfer-Encoding: chunked\r\n"
+        b"Connection: close\r\n"
+        b"\r\n"
+        b"zz\r\n{}\r\n0\r\n\r\n"
+    )
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(request)
+        reply = b""
+        while chunk := sock.recv(65536):
+            reply += chunk
+    status_line = reply.split(b"\r\n", 1)[0]
+    assert status_line == b"HTTP/1.1 400 BAD REQUEST", reply[:300]
+    assert b"The request body could not be read" in reply

@@ -216,14 +216,21 @@ def test_a_multipart_part_without_a_readable_name_is_a_400(app: Jigger) -> None:
     assert response.json == {"a": "w", "z": "v"}
 
 
+class _ParseError(Exception):
+    """Like gunicorn's parse errors, which are not OSErrors."""
+
+
 class _BrokenChunks(io.RawIOBase):
     """A ``wsgi.input`` that fails as a server's does on a bad chunk size."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: t.Any) -> int:
-        raise OSError("Invalid chunk header")
+        raise self.error
 
 
 @pytest.mark.parametrize(
@@ -237,8 +244,12 @@ class _BrokenChunks(io.RawIOBase):
         (lambda: list(request.stream), "application/octet-stream"),
     ],
 )
+@pytest.mark.parametrize("error", [OSError, _ParseError])
 def test_a_body_the_server_cannot_read_is_a_400(
-    app: Jigger, read: t.Callable[[], t.Any], content_type: str
+    app: Jigger,
+    read: t.Callable[[], t.Any],
+    content_type: str,
+    error: type[Exception],
 ) -> None:
     @app.post("/read")
     def view() -> str:
@@ -250,12 +261,34 @@ def test_a_body_the_server_cannot_read_is_a_400(
         "/read",
         headers={"Transfer-Encoding": "chunked", "Content-Type": content_type},
         environ_overrides={
-            "wsgi.input": io.BufferedReader(_BrokenChunks()),
+            "wsgi.input": io.BufferedReader(_BrokenChunks(error("Invalid chunk"))),
             "wsgi.input_terminated": True,
         },
     )
     assert response.status_code == 400
-    assert response.text == ("The request body could not be read: Invalid chunk header")
+    assert response.text == "The request body could not be read: Invalid chunk"
+
+
+def test_http_errors_and_memory_errors_from_the_body_pass_through(
+    app: Jigger,
+) -> None:
+    @app.post("/read")
+    def view() -> str:
+        return str(len(request.get_data()))
+
+    client = app.test_client()
+    app.config["MAX_CONTENT_LENGTH"] = 3
+    assert client.post("/read", data=b"12345").status_code == 413
+    app.config["MAX_CONTENT_LENGTH"] = None
+    with pytest.raises(MemoryError):
+        client.post(
+            "/read",
+            headers={"Transfer-Encoding": "chunked"},
+            environ_overrides={
+                "wsgi.input": io.BufferedReader(_BrokenChunks(MemoryError())),
+                "wsgi.input_terminated": True,
+            },
+        )
 
 
 def test_the_body_stream_still_reads_like_werkzeugs(app: Jigger) -> None:
