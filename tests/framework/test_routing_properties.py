@@ -210,7 +210,17 @@ def _map(specs: list[RuleSpec], **options: t.Any) -> Map:
     )
 
 
-@given(scenarios())
+#: Map-wide settings a rule set is tried under.
+_MAP_OPTIONS: list[dict[str, t.Any]] = [
+    {},
+    {},
+    {"strict_slashes": False},
+    {"merge_slashes": False},
+    {"redirect_defaults": False},
+]
+
+
+@given(scenarios(), st.sampled_from(_MAP_OPTIONS))
 @example(
     (
         [
@@ -218,7 +228,8 @@ def _map(specs: list[RuleSpec], **options: t.Any) -> Map:
             RuleSpec("/user/<q>", "e1", ("GET",), None),
         ],
         ["/user/5", "/user/5/", "/user/x"],
-    )
+    ),
+    {},
 )
 @example(
     (
@@ -227,14 +238,15 @@ def _map(specs: list[RuleSpec], **options: t.Any) -> Map:
             RuleSpec("/<p>", "e1", ("GET",), None),
         ],
         ["/about", "/about/", "/other"],
-    )
+    ),
+    {},
 )
-@example(([RuleSpec("/item/<int:p>", "e0", ("GET",), None)], ["/item/7\n"]))
+@example(([RuleSpec("/item/<int:p>", "e0", ("GET",), None)], ["/item/7\n"]), {})
 def test_fast_lane_answers_only_what_werkzeug_answers(
-    scenario: tuple[list[RuleSpec], list[str]],
+    scenario: tuple[list[RuleSpec], list[str]], map_options: dict[str, t.Any]
 ) -> None:
     specs, paths = scenario
-    url_map = _map(specs)
+    url_map = _map(specs, **map_options)
     router = FastRouter.build(url_map)
     assert router is not None
     for path in paths:
@@ -275,8 +287,12 @@ def _app(cls: type[t.Any], specs: list[RuleSpec], mode: str) -> tuple[t.Any, lis
         options = {"subdomain_matching": True}
         bases.append("http://api.localhost/")
     app = cls("routing_properties", **options)
-    if mode == "subdomains":
+    if mode in ("subdomains", "server name"):
         app.config["SERVER_NAME"] = "localhost"
+    if mode == "not strict":
+        app.url_map.strict_slashes = False
+    elif mode == "no merging":
+        app.url_map.merge_slashes = False
     app.url_map.converters.update(CONVERTERS)
     views: dict[str, t.Callable[..., str]] = {}
     for spec in specs:
@@ -318,7 +334,20 @@ def _answers(app: t.Any, bases: list[str], paths: list[str]) -> list[tuple[t.Any
 
 @st.composite
 def app_scenarios(draw: st.DrawFn) -> tuple[str, list[RuleSpec], list[str]]:
-    mode = draw(st.sampled_from(["plain", "plain", "plain", "subdomains", "hosts"]))
+    mode = draw(
+        st.sampled_from(
+            [
+                "plain",
+                "plain",
+                "plain",
+                "server name",
+                "not strict",
+                "no merging",
+                "subdomains",
+                "hosts",
+            ]
+        )
+    )
     specs = draw(rule_sets(hosts=mode == "hosts"))
     paths = draw(st.lists(paths_for(specs), min_size=1, max_size=5))
     return mode, specs, paths
