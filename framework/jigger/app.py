@@ -758,7 +758,7 @@ class Jigger(App):
         ctx = _cv_ctx.get(None)
         req = ctx.request if ctx is not None else None
         if req is not None:
-            url_adapter = t.cast(RequestContext, ctx).url_adapter
+            url_adapter = t.cast(RequestContext, ctx._req_ctx).url_adapter  # type: ignore[union-attr]
             if url_adapter is None:
                 raise RuntimeError(
                     "Cannot build URLs for this request: its Host header was"
