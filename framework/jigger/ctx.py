@@ -377,13 +377,13 @@ class RequestContext:
         When an application context of the same app is current, the request
         runs in it. Otherwise the request has an application context of its
         own. Pushing it would take a second context-variable change per
-        request; instead, while the app keeps jigger's :meth:`app_context`
-        and nothing listens to ``appcontext_pushed``, the request context is
-        the only thing pushed and reports its application context (made only
-        when someone asks for it, ``app_ctx`` or ``_cv_app``) as current.
-        That object is the one pushed, on its own, for the
-        ``teardown_appcontext`` callbacks after the request context is gone
-        (see :meth:`_pop_own_app_context`), just as a pushed one would be.
+        request; instead, while the app keeps jigger's
+        :meth:`~jigger.Jigger.app_context` and nothing listens to
+        ``appcontext_pushed``, the request context is the only thing pushed
+        and reports its application context (made only when someone asks
+        for it, ``app_ctx`` or ``_cv_app``) as current. That object is the
+        one pushed, on its own, for the ``teardown_appcontext`` callbacks
+        after the request context is gone, just as a pushed one would be.
         """
         top = _cv_ctx.get(None)
         app = self.app
