@@ -2,7 +2,8 @@
 
 The test process may have imported the real Flask already (the porting
 tests compare both), so each test here runs with Flask's modules taken out
-of ``sys.modules`` and puts them back afterwards.
+of ``sys.modules`` (the ``no_flask_imported`` fixture) and put back
+afterwards.
 """
 
 from __future__ import annotations
@@ -27,17 +28,7 @@ def _flask_entries() -> dict[str, t.Any]:
     }
 
 
-@pytest.fixture(autouse=True)
-def _no_flask_imported() -> t.Iterator[None]:
-    saved = _flask_entries()
-    for name in saved:
-        del sys.modules[name]
-    try:
-        yield
-    finally:
-        for name in _flask_entries():
-            del sys.modules[name]
-        sys.modules.update(saved)
+pytestmark = pytest.mark.usefixtures("no_flask_imported")
 
 
 def test_nothing_is_aliased_by_default() -> None:
