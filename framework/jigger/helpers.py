@@ -290,6 +290,25 @@ def get_flashed_messages(
     return [(f[0], f[1]) for f in flashes]
 
 
+def get_template_attribute(template_name: str, attribute: str) -> t.Any:
+    """A name a template defines, usually a macro, to call from Python.
+
+    The template is loaded with the current app's :attr:`jinja_env
+    <jigger.Jigger.jinja_env>` and run without a context; its top-level
+    names (macros, ``{% set %}`` values) are what ``attribute`` can be.
+    Given ``templates/_cards.html`` that defines
+    ``{% macro card(title) %}...{% endmacro %}``::
+
+        card = get_template_attribute("_cards.html", "card")
+        html = card("Negroni")
+
+    :raises AttributeError: when the template does not define ``attribute``.
+    """
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    module = app.jinja_env.get_template(template_name).module
+    return getattr(module, attribute)
+
+
 def get_root_path(import_name: str) -> str:
     """The folder of the module or package ``import_name``, or the current
     working directory when that cannot be found (an interactive session)."""
