@@ -2,9 +2,11 @@
 
 Flask extensions and older applications say ``import flask`` and
 ``from flask.globals import app_ctx``. :func:`install_flask_alias` makes
-those imports return jigger's modules: ``flask`` is :mod:`jigger`,
-``flask.globals`` is :mod:`jigger.globals`, ``flask.sansio.scaffold`` is
-:mod:`jigger.sansio.scaffold`, and so on for every module of the package.
+those imports return jigger's modules: ``flask`` reads through to
+:mod:`jigger` (only ``flask.__version__`` differs, see
+:data:`FLASK_VERSION`), ``flask.globals`` is :mod:`jigger.globals`,
+``flask.sansio.scaffold`` is :mod:`jigger.sansio.scaffold`, and so on for
+every module of the package.
 Nothing is aliased until it is called, and :func:`uninstall_flask_alias`
 takes the aliases away again.
 
@@ -34,18 +36,64 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import importlib.machinery
 import pkgutil
 import sys
 import typing as t
 from types import ModuleType
 
-__all__ = ["flask_alias", "install_flask_alias", "uninstall_flask_alias"]
+__all__ = [
+    "FLASK_VERSION",
+    "flask_alias",
+    "install_flask_alias",
+    "uninstall_flask_alias",
+]
+
+#: What ``flask.__version__`` says under the alias: the Flask release whose
+#: API jigger follows and whose own test suite it runs. Code that picks a
+#: branch by Flask's version then takes the one for that release.
+#: jigger's own version is :data:`jigger.__version__`.
+FLASK_VERSION = "3.1.3"
 
 _ALIAS = "flask"
 _PACKAGE = "jigger"
 #: Modules that make no sense under Flask's name: running ``python -m
 #: flask`` should not start jigger's command, and this module aliases.
 _NOT_ALIASED = frozenset({"jigger.__main__", "jigger.compat"})
+
+
+class _FlaskPackage(ModuleType):
+    """``flask`` under the alias: every attribute is the :mod:`jigger`
+    package's, read and written through, except ``__version__``
+    (:data:`FLASK_VERSION`) and the module's own name and spec."""
+
+    def __init__(self, package: ModuleType) -> None:
+        super().__init__(_ALIAS, package.__doc__)
+        spec = importlib.machinery.ModuleSpec(_ALIAS, None, is_package=True)
+        spec.submodule_search_locations = list(package.__path__)
+        own = {
+            "_jigger": package,
+            "__version__": FLASK_VERSION,
+            "__spec__": spec,
+            "__path__": list(package.__path__),
+            "__file__": package.__file__,
+        }
+        self.__dict__.update(own)
+
+    def __getattr__(self, name: str) -> t.Any:
+        return getattr(self.__dict__["_jigger"], name)
+
+    def __setattr__(self, name: str, value: t.Any) -> None:
+        setattr(self.__dict__["_jigger"], name, value)
+
+    def __delattr__(self, name: str) -> None:
+        delattr(self.__dict__["_jigger"], name)
+
+    def __dir__(self) -> list[str]:
+        return dir(self.__dict__["_jigger"])
+
+    def __repr__(self) -> str:
+        return "<module 'flask' (jigger, through jigger.compat)>"
 
 
 def _jigger_modules() -> list[ModuleType]:
@@ -64,6 +112,8 @@ def _alias_name(module_name: str) -> str:
 
 def _is_ours(name: str, module: object) -> bool:
     """Whether ``sys.modules[name]`` is the alias of a jigger module."""
+    if name == _ALIAS:
+        return isinstance(module, _FlaskPackage)
     target = _PACKAGE + name[len(_ALIAS) :]
     return module is not None and module is sys.modules.get(target)
 
@@ -102,8 +152,12 @@ def install_flask_alias() -> None:
             " flask (at the top of the program or of conftest.py), or run"
             " this code in a process of its own."
         )
-    for module in _jigger_modules():
+    if _is_ours(_ALIAS, sys.modules.get(_ALIAS)):
+        return
+    package, *modules = _jigger_modules()
+    for module in modules:
         sys.modules[_alias_name(module.__name__)] = module
+    sys.modules[_ALIAS] = _FlaskPackage(package)
 
 
 def uninstall_flask_alias() -> None:

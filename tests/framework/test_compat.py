@@ -17,7 +17,12 @@ import pytest
 
 import jigger
 import jigger.globals
-from jigger.compat import flask_alias, install_flask_alias, uninstall_flask_alias
+from jigger.compat import (
+    FLASK_VERSION,
+    flask_alias,
+    install_flask_alias,
+    uninstall_flask_alias,
+)
 
 
 def _flask_entries() -> dict[str, t.Any]:
@@ -55,8 +60,10 @@ def test_flask_and_its_modules_are_jiggers() -> None:
         from flask import Flask, request
         from flask.globals import _cv_app, _cv_request, app_ctx, request_ctx
 
-        assert flask is jigger
-        assert Flask is jigger.Jigger
+        assert flask.Flask is Flask is jigger.Jigger
+        assert flask.__version__ == FLASK_VERSION == "3.1.3"
+        assert flask.__name__ == "flask"
+        assert flask.json is jigger.json
         assert request is jigger.request
         assert flask.globals is jigger.globals
         assert flask.json.provider is sys.modules["jigger.json.provider"]
@@ -75,6 +82,23 @@ def test_flask_and_its_modules_are_jiggers() -> None:
     assert not _flask_entries()
 
 
+def test_the_flask_package_reads_and_writes_through_to_jigger() -> None:
+    with flask_alias():
+        import flask
+
+        namespace: dict[str, t.Any] = {}
+        exec("from flask import *", namespace)
+        assert namespace["render_template"] is jigger.render_template
+        assert "get_template_attribute" in dir(flask)
+        flask.added_by_a_test = 1  # type: ignore[attr-defined]
+        try:
+            assert jigger.added_by_a_test == 1  # type: ignore[attr-defined]
+        finally:
+            del flask.added_by_a_test  # type: ignore[attr-defined]
+        assert not hasattr(jigger, "added_by_a_test")
+        assert jigger.__version__ != flask.__version__
+
+
 def test_install_twice_is_harmless() -> None:
     install_flask_alias()
     try:
@@ -90,7 +114,7 @@ def test_install_twice_is_harmless() -> None:
 def test_refused_when_the_real_flask_is_imported() -> None:
     import flask  # the real one: the fixture removed any alias
 
-    assert flask is not jigger
+    assert flask.Flask is not jigger.Jigger
     with pytest.raises(RuntimeError, match=r"real Flask is already imported") as e:
         install_flask_alias()
     assert "'flask' from " in str(e.value)
@@ -107,13 +131,13 @@ def test_uninstall_leaves_the_real_flask_alone() -> None:
 
 def test_the_with_block_removes_only_what_it_installed() -> None:
     with flask_alias():
-        assert sys.modules["flask"] is jigger
+        assert sys.modules["flask"].Jigger is jigger.Jigger
     assert "flask" not in sys.modules
     install_flask_alias()
     try:
         with flask_alias():
             pass
-        assert sys.modules["flask"] is jigger  # installed before the block
+        assert sys.modules["flask"].Jigger is jigger.Jigger  # installed before
     finally:
         uninstall_flask_alias()
 
