@@ -585,6 +585,12 @@ class FlaskGroup(AppGroup):
         except NoAppException as e:
             click.secho(f"Error: {e.format_message()}\n", err=True, fg="red")
             return None
+        # The app's commands, plain click commands added with
+        # app.cli.add_command included, and their parameter callbacks run
+        # in its application context, unless one of it is already active.
+        current = _cv_ctx.get(None)
+        if current is None or current.app is not app:
+            ctx.with_resource(app.app_context())
         return app.cli.get_command(ctx, cmd_name)
 
     def list_commands(self, ctx: click.Context) -> list[str]:

@@ -476,6 +476,42 @@ def test_custom_flask_group_with_create_app() -> None:
     assert "--version" not in run_cli("--help", group=group).output
 
 
+def test_plain_click_command_added_to_app_cli_runs_in_app_context() -> None:
+    """Flask's tutorial adds ``init-db`` as a plain click command; through
+    the ``jigger`` command it (and its parameter callbacks) see the app."""
+    app = Jigger("tutorial")
+
+    def seen_app(ctx: click.Context, param: click.Parameter, value: str) -> str:
+        return f"{value}@{current_app.name}"
+
+    @click.command("init-db")
+    @click.argument("target", callback=seen_app)
+    def init_db(target: str) -> None:
+        g.db = "sqlite"
+        click.echo(f"{target} {current_app.name} {g.db}")
+
+    app.cli.add_command(init_db)
+    group = FlaskGroup(create_app=lambda: app)
+    result = run_cli("init-db", "x", group=group)
+    assert result.exit_code == 0, result.output
+    assert result.output == "x@tutorial tutorial sqlite\n"
+    assert _cv_ctx.get(None) is None  # popped when the command ended
+
+
+def test_app_command_keeps_a_context_of_the_same_app() -> None:
+    app = Jigger("kept")
+
+    @click.command()
+    def show() -> None:
+        click.echo(str(g.get("marker")))
+
+    app.cli.add_command(show)
+    group = FlaskGroup(create_app=lambda: app)
+    with app.app_context():
+        g.marker = "outer"
+        assert run_cli("show", group=group).output == "outer\n"
+
+
 # -- app.cli, bp.cli, AppGroup, with_appcontext ----------------------------------
 
 
