@@ -585,13 +585,20 @@ class FlaskGroup(AppGroup):
         except NoAppException as e:
             click.secho(f"Error: {e.format_message()}\n", err=True, fg="red")
             return None
-        # The app's commands, plain click commands added with
-        # app.cli.add_command included, and their parameter callbacks run
-        # in its application context, unless one of it is already active.
+        # An app command about to run (not one listed in a help page),
+        # plain click commands added with app.cli.add_command included,
+        # runs with its parameter callbacks in the app's context, unless a
+        # context of the app is already current.
         current = _cv_ctx.get(None)
-        if current is None or current.app is not app:
+        if ctx.meta.get(_INVOKING) and (current is None or current.app is not app):
             ctx.with_resource(app.app_context())
         return app.cli.get_command(ctx, cmd_name)
+
+    def invoke(self, ctx: click.Context) -> t.Any:
+        # get_command pushes the app's context only from here: during
+        # parsing (a help page) nothing would pop it.
+        ctx.meta[_INVOKING] = True
+        return super().invoke(ctx)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         self._load_plugin_commands()
@@ -644,6 +651,9 @@ class FlaskGroup(AppGroup):
             _app_option.handle_parse_result(ctx, {}, [])
         return super().parse_args(ctx, args)
 
+
+#: Set in a FlaskGroup's context while it runs a command (see get_command).
+_INVOKING = "jigger.cli.invoking"
 
 #: jigger's name for :class:`FlaskGroup`.
 JiggerGroup = FlaskGroup

@@ -496,6 +496,10 @@ def test_plain_click_command_added_to_app_cli_runs_in_app_context() -> None:
     assert result.exit_code == 0, result.output
     assert result.output == "x@tutorial tutorial sqlite\n"
     assert _cv_ctx.get(None) is None  # popped when the command ended
+    # Help pages list the command without leaving a context pushed.
+    assert "init-db" in run_cli("--help", group=group).output
+    assert "TARGET" in run_cli("init-db", "--help", group=group).output
+    assert _cv_ctx.get(None) is None
 
 
 def test_app_command_keeps_a_context_of_the_same_app() -> None:
