@@ -144,6 +144,10 @@ class AppContext:
         #: (``with app.app_context():`` in a view), or ``None``. The request
         #: stays visible through it, as in Flask.
         self._req_ctx: RequestContext | None = None
+        #: True while this is the unpushed application context of a running
+        #: request (see RequestContext._app_ctx): the request's own push
+        #: counts, so popping a ``with app_ctx:`` block is not the last pop.
+        self._held_by_request = False
 
     @property
     def url_adapter(self) -> MapAdapter | None:
@@ -200,7 +204,7 @@ class AppContext:
         :param exc: the exception that ended the block, passed to the
             teardown callbacks; by default the one being handled, if any.
         """
-        if len(self._tokens) != 1:
+        if len(self._tokens) != 1 or self._held_by_request:
             self._reset()
             return
         if exc is _sentinel:
@@ -295,6 +299,7 @@ class RequestContext:
         app_ctx = self._app_ctx_obj
         if app_ctx is None:
             app_ctx = self._app_ctx_obj = AppContext(self.app, g=self.g)
+            app_ctx._held_by_request = True
         return app_ctx
 
     @property
@@ -442,12 +447,16 @@ class RequestContext:
         pushed, after the request context is gone, as they would if it had
         been pushed before the request context."""
         app = self.app
+        app_ctx = self._app_ctx_obj
+        if app_ctx is not None:
+            app_ctx._held_by_request = False
         if (
             app.teardown_appcontext_funcs
             or appcontext_tearing_down.receivers
             or appcontext_popped.receivers
         ):
-            app_ctx = self._app_ctx
+            if app_ctx is None:
+                app_ctx = self._app_ctx_obj = AppContext(app, g=self.g)
             app_ctx._push_bare()
             app_ctx.pop(exc)
 

@@ -768,3 +768,22 @@ def test_flask_context_variable_views(app: Jigger) -> None:
         assert _cv_request.get() is ctx
         assert _cv_app.get() is _current_app_ctx()
         assert _cv_app.get().g is g._get_current_object()
+
+
+def test_with_app_ctx_inside_a_request_is_a_nested_push(app: Jigger) -> None:
+    """Pushing the request's own application context again inside the view
+    does not end it: its teardown runs once, after the request's."""
+    from jigger.globals import app_ctx, request_ctx
+
+    called: list[str] = []
+    app.teardown_request(lambda exc: called.append("request"))
+    app.teardown_appcontext(lambda exc: called.append("app"))
+
+    @app.get("/")
+    def index() -> str:
+        with app_ctx, request_ctx:
+            pass
+        return request.path
+
+    assert app.test_client().get("/").text == "/"
+    assert called == ["request", "app"]
