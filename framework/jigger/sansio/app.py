@@ -3,7 +3,6 @@ error handler lookup. Nothing here depends on WSGI."""
 
 from __future__ import annotations
 
-import inspect
 import logging
 import os
 import sys
@@ -23,6 +22,7 @@ from ..helpers import get_debug_flag
 from ..json.provider import DefaultJSONProvider, JSONProvider
 from ..logging import create_logger
 from ..routing import FastRouter
+from .explicit import InjectionPlan, injection_plan
 from .scaffold import (
     F,
     Scaffold,
@@ -98,10 +98,6 @@ DEFAULT_CONFIG: dict[str, t.Any] = {
     "MAX_COOKIE_SIZE": 4093,
     "PROVIDE_AUTOMATIC_OPTIONS": True,
 }
-
-#: What an injection plan hands a view: the parameter name, and whether it
-#: gets the request (``True``) or the application (``False``).
-InjectionPlan = tuple[tuple[str, bool], ...]
 
 
 class App(Scaffold):
@@ -378,41 +374,25 @@ class App(Scaffold):
             else:
                 self._view_inject.pop(endpoint, None)
 
-    def _injection_plan(self, view_func: ft.RouteCallable) -> InjectionPlan:
-        """Which parameters of ``view_func`` ask for the request or the app.
-
-        Worked out once, when the rule is added, from the annotations.
-        """
-        try:
-            sig = inspect.signature(view_func)
-        except (TypeError, ValueError):
-            return ()
-        try:
-            hints = t.get_type_hints(inspect.unwrap(view_func))
-        except Exception:
-            hints = {}
+    def _injection_plan(
+        self, func: t.Callable[..., t.Any], where: str = "view"
+    ) -> InjectionPlan:
+        """Which parameters of ``func`` ask for the request (an instance of
+        :attr:`request_class`) or this app; worked out once, when the
+        function is registered (see :mod:`jigger.sansio.explicit`)."""
         request_cls = getattr(self, "request_class", _RequestBase)
-        plan: list[tuple[str, bool]] = []
-        for name, param in sig.parameters.items():
-            if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
-                continue
-            ann = hints.get(name, param.annotation)
-            if isinstance(ann, str):
-                tail = ann.rpartition(".")[2]
-                if tail in {
-                    cls.__name__
-                    for cls in request_cls.__mro__
-                    if issubclass(cls, _RequestBase)
-                }:
-                    plan.append((name, True))
-                elif tail in {cls.__name__ for cls in type(self).__mro__[:-1]}:
-                    plan.append((name, False))
-            elif isinstance(ann, type):
-                if issubclass(ann, _RequestBase) and issubclass(request_cls, ann):
-                    plan.append((name, True))
-                elif issubclass(ann, App) and isinstance(self, ann):
-                    plan.append((name, False))
-        return tuple(plan)
+        return injection_plan(
+            func,
+            lambda cls: issubclass(cls, _RequestBase) and issubclass(request_cls, cls),
+            {
+                cls.__name__
+                for cls in request_cls.__mro__
+                if issubclass(cls, _RequestBase)
+            },
+            lambda cls: issubclass(cls, App) and isinstance(self, cls),
+            {cls.__name__ for cls in type(self).__mro__[:-1]},
+            where,
+        )
 
     @setupmethod
     def endpoint(self, endpoint: str) -> t.Callable[[F], F]:
@@ -449,7 +429,9 @@ class App(Scaffold):
         """Run ``f(error)`` when the application context ends: after each
         request, and at the end of ``with app.app_context():``. Every callback
         runs even if an earlier one raises."""
-        self.teardown_appcontext_funcs.append(f)
+        self.teardown_appcontext_funcs.append(
+            self._no_request(f, "teardown_appcontext")
+        )
         return f
 
     @setupmethod
