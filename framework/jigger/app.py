@@ -419,9 +419,11 @@ class Jigger(App):
         if req.routing_exception is not None:
             self.raise_routing_exception(req)
         rule = req.url_rule
-        if (
-            rule.provide_automatic_options  # type: ignore[union-attr]
-            and req.method == "OPTIONS"
+        if req.method == "OPTIONS" and getattr(
+            # A rule added to url_map directly has no such attribute.
+            rule,
+            "provide_automatic_options",
+            False,
         ):
             return self.make_default_options_response()
         endpoint = rule.endpoint  # type: ignore[union-attr]
@@ -746,6 +748,7 @@ class Jigger(App):
 
     def url_for(
         self,
+        /,
         endpoint: str,
         *,
         _anchor: str | None = None,

@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 import typing as t
+import weakref
 from datetime import timedelta
 from functools import cached_property
 
@@ -202,11 +203,19 @@ class App(Scaffold):
                     "static_host goes with host_matching=True, and"
                     " host_matching=True needs static_host for the static route."
                 )
+            # Through a weak reference: a bound method in view_functions
+            # would make a cycle, and CPython could free the app only in a
+            # garbage collection run instead of when its last user lets go.
+            app_ref = weakref.ref(self)
+
+            def static(filename: str) -> t.Any:
+                return app_ref().send_static_file(filename)  # type: ignore[union-attr]
+
             self.add_url_rule(
                 f"{self.static_url_path}/<path:filename>",
                 endpoint="static",
                 host=static_host,
-                view_func=self.send_static_file,  # type: ignore[attr-defined]
+                view_func=static,
             )
 
     # -- identity and settings --------------------------------------------
