@@ -652,6 +652,14 @@ class FlaskGroup(AppGroup):
         return super().parse_args(ctx, args)
 
 
+def _importable(name: str) -> bool:
+    """Whether ``import name`` would find a module (one already imported,
+    or one installed), without importing it."""
+    if name in sys.modules:
+        return sys.modules[name] is not None
+    return importlib.util.find_spec(name) is not None
+
+
 #: Set in a FlaskGroup's context while it runs a command (see get_command).
 _INVOKING = "jigger.cli.invoking"
 
@@ -728,7 +736,7 @@ class CertParamType(click.ParamType):  # type: ignore[type-arg]
         except click.BadParameter:
             text = click.STRING(value, param, ctx).lower()
             if text == "adhoc":
-                if importlib.util.find_spec("cryptography") is None:
+                if not _importable("cryptography"):
                     raise click.BadParameter(
                         "an ad-hoc certificate needs the cryptography library;"
                         " install it with 'pip install cryptography', or give a"
