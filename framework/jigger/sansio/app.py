@@ -157,7 +157,8 @@ class App(Scaffold):
             instance_path = self.auto_find_instance_path()
         elif not os.path.isabs(instance_path):
             raise ValueError(
-                f"instance_path must be an absolute path, got {instance_path!r}."
+                f"instance_path must be absolute, got {instance_path!r}: pass"
+                " a full path, such as os.path.abspath(...) of it."
             )
         #: The folder for files that belong to this deployment, not to the
         #: code (configuration with secrets, a SQLite database).
@@ -293,8 +294,13 @@ class App(Scaffold):
 
     def auto_find_instance_path(self) -> str:
         """``instance/`` beside the app's package or module, or
-        ``<prefix>/var/<name>-instance`` when the app is installed."""
+        ``<prefix>/var/<name>-instance`` when the app is installed: inside
+        ``sys.prefix`` (a virtual environment, or the system's Python), or
+        in a ``site-packages`` folder of the running Python's prefixes."""
         package_path = _find_package_path(self.import_name)
+        prefix = os.path.abspath(sys.prefix)
+        if os.path.commonpath([prefix, package_path]) == prefix:
+            return os.path.join(prefix, "var", f"{self.name}-instance")
         for prefix in {sys.prefix, sys.base_prefix}:
             site = os.path.join(prefix, "lib")
             if os.path.commonpath([site, package_path]) == site and (

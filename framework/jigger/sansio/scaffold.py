@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import pathlib
+import sys
 import typing as t
 from collections import defaultdict
 from functools import cached_property, update_wrapper
@@ -443,8 +445,50 @@ def _endpoint_from_view_func(view_func: ft.RouteCallable | None) -> str:
 
 
 def _find_package_path(import_name: str) -> str:
-    """The folder that contains the top-level package of ``import_name``."""
+    """The folder that contains the top-level package of ``import_name``.
+
+    For a namespace package, whose parts may lie in several folders, it is
+    the folder that holds the part ``import_name`` comes from.
+    """
     root_mod_name = import_name.partition(".")[0]
+    portions = _namespace_portions(root_mod_name)
+    if portions:
+        origin = _origin_of(import_name)
+        for portion in portions:
+            if origin is not None and _is_inside(origin, portion):
+                return os.path.dirname(portion)
+        return os.path.dirname(portions[0])
     root = pathlib.Path(get_root_path(root_mod_name))
     # A package's folder lies inside its install prefix; a module's folder is it.
     return os.fspath(root.parent if (root / "__init__.py").exists() else root)
+
+
+def _namespace_portions(name: str) -> list[str]:
+    """The folders of the namespace package ``name``; empty for anything
+    else (a regular package, a module, or a name that cannot be found)."""
+    module = sys.modules.get(name)
+    spec = getattr(module, "__spec__", None) if module is not None else None
+    if spec is None:
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            return []
+    if spec is None or spec.origin not in (None, "namespace"):
+        return []
+    return [os.path.abspath(p) for p in spec.submodule_search_locations or ()]
+
+
+def _origin_of(name: str) -> str | None:
+    module = sys.modules.get(name)
+    path = getattr(module, "__file__", None)
+    if path is None:
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            return None
+        path = spec.origin if spec is not None else None
+    return os.path.abspath(path) if path else None
+
+
+def _is_inside(path: str, folder: str) -> bool:
+    return os.path.commonpath([path, folder]) == folder
