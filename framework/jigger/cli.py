@@ -630,7 +630,6 @@ class FlaskGroup(AppGroup):
                 set_debug_flag=self.set_debug_flag,
                 load_dotenv_defaults=self.load_dotenv,
             )
-        ctx = super().make_context(info_name, args, parent=parent, **extra)
 
         def restore() -> None:
             if previous is None:
@@ -638,6 +637,13 @@ class FlaskGroup(AppGroup):
             else:
                 os.environ["JIGGER_RUN_FROM_CLI"] = previous
 
+        try:
+            ctx = super().make_context(info_name, args, parent=parent, **extra)
+        except BaseException:
+            # A help page or a usage error ends parsing with an exception;
+            # no context is returned, so nothing would close it.
+            restore()
+            raise
         ctx.call_on_close(restore)
         return ctx
 

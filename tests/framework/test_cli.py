@@ -847,6 +847,16 @@ def test_run_defaults(served: list[dict[str, t.Any]]) -> None:
     assert "JIGGER_RUN_FROM_CLI" not in os.environ
 
 
+@pytest.mark.parametrize("args", [["--help"], [], ["no-such-command"]])
+def test_help_and_usage_errors_leave_run_from_cli_unset(args: list[str]) -> None:
+    """Parsing ends with an exception for a help page or a usage error, and
+    no click context is closed then; the variable that keeps app.run() from
+    serving must not stay set in the calling process (a stray app.run()
+    later in a test would silently do nothing)."""
+    run_cli(*args)
+    assert "JIGGER_RUN_FROM_CLI" not in os.environ
+
+
 def test_run_options_reach_the_server(
     served: list[dict[str, t.Any]], tmp_path: Path
 ) -> None:
