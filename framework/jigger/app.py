@@ -37,7 +37,7 @@ from werkzeug.exceptions import (
     HTTPException,
     InternalServerError,
 )
-from werkzeug.routing import BuildError, MapAdapter, RoutingException
+from werkzeug.routing import BuildError, MapAdapter, RequestRedirect, RoutingException
 from werkzeug.wrappers import Response as BaseResponse
 
 from . import typing as ft
@@ -443,8 +443,22 @@ class Jigger(App):
 
     def raise_routing_exception(self, request: Request) -> t.NoReturn:
         """Raise the routing error (404, 405, or the redirect to the URL with
-        a trailing slash) recorded when the URL was matched."""
-        raise request.routing_exception  # type: ignore[misc]
+        a trailing slash) recorded when the URL was matched.
+
+        In debug mode, a form sent to a URL that redirects with 301 or 302
+        (which browsers follow with ``GET``, dropping the form) raises
+        :exc:`~jigger.debughelpers.FormDataRoutingRedirect` instead."""
+        error = request.routing_exception
+        if (
+            self.debug
+            and isinstance(error, RequestRedirect)
+            and error.code not in (307, 308)
+            and request.method not in ("GET", "HEAD", "OPTIONS")
+        ):
+            from .debughelpers import FormDataRoutingRedirect
+
+            raise FormDataRoutingRedirect(request)
+        raise error  # type: ignore[misc]
 
     def make_default_options_response(self) -> Response:
         """The automatic answer to ``OPTIONS``: an empty response whose
@@ -625,6 +639,12 @@ class Jigger(App):
         req = t.cast(Request, _cv_ctx.get().request)
         handler = self._find_error_handler(e, req.blueprints)
         if handler is None:
+            if self.debug and isinstance(e, BadRequestKeyError):
+                from .debughelpers import files_key_error
+
+                explained = files_key_error(req, e)
+                if explained is not e:
+                    raise explained from e
             raise
         return self.ensure_sync(handler)(e)  # type: ignore[no-any-return]
 
