@@ -196,8 +196,10 @@ def run(suite: Suite, project: Path, on_jigger: bool) -> Outcome:
             *entry,
             "tests",
             "-q",
-            "-p",
-            "no:cacheprovider",
+            # Flask-Caching's tests use pytest's cache; keep it out of the
+            # unpacked sdist.
+            "-o",
+            f"cache_dir={Path(tmp) / 'pytest-cache'}",
             f"--junitxml={report}",
             # pytest-asyncio (Flask-Caching's async tests) warns without it,
             # and the suites turn warnings into errors.
