@@ -103,6 +103,45 @@ def test_sqlalchemy_session_is_removed_for_errors_too(tmp_path: Path) -> None:
         db.engine.dispose()
 
 
+def test_sqlalchemy_factory_and_cli_command(tmp_path: Path) -> None:
+    """The app-factory pattern with init_app, and a plain click command (the
+    tutorial's init-db) that uses the extension through current_app."""
+    import click
+    import sqlalchemy as sa
+    from flask import Flask
+    from flask.cli import FlaskGroup
+    from flask_sqlalchemy import SQLAlchemy
+
+    db = SQLAlchemy()
+
+    class Guest(db.Model):
+        id = sa.Column(sa.Integer, primary_key=True)
+
+    def create_app() -> Flask:
+        app = Flask("factory_app")
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path / 'f.db'}"
+        db.init_app(app)
+
+        @click.command("init-db")
+        def init_db() -> None:
+            db.create_all()
+            click.echo(f"tables: {sorted(db.metadata.tables)}")
+
+        app.cli.add_command(init_db)
+        return app
+
+    from click.testing import CliRunner
+
+    result = CliRunner().invoke(FlaskGroup(create_app=create_app), ["init-db"])
+    assert result.exit_code == 0, result.output
+    assert result.output == "tables: ['guest']\n"
+    app = create_app()
+    assert app.extensions["sqlalchemy"] is db
+    with app.app_context():
+        assert sa.inspect(db.engine).get_table_names() == ["guest"]
+        db.engine.dispose()
+
+
 # -- Flask-Login ---------------------------------------------------------------
 
 
@@ -147,12 +186,27 @@ def test_login_logs_a_user_in_and_out() -> None:
         logout_user()
         return "bye"
 
+    from flask_login import user_logged_in, user_logged_out
+
+    signals: list[str] = []
+
+    # Kept in variables: blinker holds receivers weakly.
+    def logged_in(sender: t.Any, user: t.Any) -> None:
+        signals.append(f"in {user.id}")
+
+    def logged_out(sender: t.Any, user: t.Any) -> None:
+        signals.append(f"out {user.id}")
+
+    user_logged_in.connect(logged_in, app)
+    user_logged_out.connect(logged_out, app)
+
     client = app.test_client()
     assert client.get("/me").status_code == 401
     assert client.post("/login/ada", follow_redirects=True).text == "ada/ada"
     assert client.get("/me").text == "ada/ada"
     client.post("/logout")
     assert client.get("/me").status_code == 401
+    assert signals == ["in ada", "out ada"]
 
 
 # -- Flask-WTF -----------------------------------------------------------------
