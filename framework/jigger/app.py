@@ -115,10 +115,10 @@ class Jigger(App):
     #: :class:`~jigger.testing.FlaskCliRunner`).
     test_cli_runner_class: type[FlaskCliRunner] | None = None
 
-    #: Whether a request context may stand in for its application context
-    #: (see :meth:`jigger.ctx.RequestContext.push`): only while the class
-    #: keeps jigger's own :meth:`app_context` and
-    #: :meth:`do_teardown_appcontext`.
+    #: Whether a request may leave its application context unpushed, made
+    #: only when asked for and pushed only for its teardown (see
+    #: :meth:`jigger.ctx.RequestContext.push`): only while the class keeps
+    #: jigger's own :meth:`app_context` and :meth:`do_teardown_appcontext`.
     _request_ctx_stands_in = True
 
     def __init_subclass__(cls, **kwargs: t.Any) -> None:
