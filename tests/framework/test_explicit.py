@@ -218,3 +218,17 @@ def test_plain_hooks_are_registered_as_they_are(app: Jigger) -> None:
 
     app.before_request(hook)
     assert app.before_request_funcs[None] == [hook]
+
+
+#: Another library's class that happens to be called Request.
+OtherRequest = type("Request", (), {})
+
+
+def test_a_union_with_an_unrelated_class_named_request_is_left_alone(
+    app: Jigger,
+) -> None:
+    @app.errorhandler(404)
+    def missing(e: Exception, extra: OtherRequest | int | None = None) -> str:
+        return f"missing, extra={extra}"
+
+    assert app.test_client().get("/nowhere").text == "missing, extra=None"

@@ -92,7 +92,11 @@ def injection_plan(
                 wants = True
             elif is_app_class(ann):
                 wants = False
-        if mixed and _names_any(raw, {*request_names, *app_names}):
+        if mixed and _names_any(
+            raw,
+            {*request_names, *app_names},
+            lambda cls: is_request_class(cls) or is_app_class(cls),
+        ):
             raise TypeError(
                 f"Parameter {name!r} of {where} {_describe(func)} is annotated"
                 f" {raw!r}: jigger passes the request (or the app) only to a"
@@ -104,16 +108,18 @@ def injection_plan(
     return tuple(plan)
 
 
-def _names_any(ann: t.Any, names: set[str]) -> bool:
+def _names_any(
+    ann: t.Any, names: set[str], is_injectable: t.Callable[[type], bool]
+) -> bool:
+    """Whether the union ``ann`` has the request or app class among its
+    members (by name, for an annotation that is still a string)."""
     if isinstance(ann, str):
         words = {
             w.strip("[] ").rpartition(".")[2]
             for w in ann.replace(",", "|").replace("[", "|").split("|")
         }
         return bool(words & names)
-    return any(
-        isinstance(arg, type) and arg.__name__ in names for arg in t.get_args(ann)
-    )
+    return any(isinstance(arg, type) and is_injectable(arg) for arg in t.get_args(ann))
 
 
 def _describe(func: t.Callable[..., t.Any]) -> str:
