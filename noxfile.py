@@ -74,6 +74,37 @@ def serve(session: nox.Session) -> None:
     )
 
 
+#: What the suites of ``nox -s extensions`` need besides jigger's test
+#: extra (which pins the five extensions): Flask at the release whose suite
+#: runs, and each suite's own test dependencies. pytest 9 removed a name
+#: Flask 3.1.3's test_cli.py imports; Flask-SQLAlchemy 3.1.1's tests predate
+#: SQLAlchemy 2.1; pytest-asyncio, pytest-xprocess and redis are
+#: Flask-Caching's, semantic-version Flask-Login's.
+SUITE_DEPS = (
+    "flask==3.1.3",
+    "pytest==8.4.*",
+    "SQLAlchemy==2.0.*",
+    "greenlet",
+    "semantic-version",
+    "pytest-asyncio",
+    "pytest-xprocess",
+    "redis",
+)
+
+
+@nox.session
+def extensions(session: nox.Session) -> None:
+    """Flask's and five extensions' own test suites, on Flask and on jigger.
+
+    Each suite runs from its sdist twice: as it is, and with ``import
+    flask`` aliased to jigger (jigger.compat); a table compares them.
+    ``nox -s extensions -- --only flask-login,flask`` runs some of them. The
+    sdists are downloaded from PyPI into build/extensions/.
+    """
+    session.install("-e", ".[tests]", *SUITE_DEPS)
+    session.run("python", "tests/extensions/run_suites.py", *session.posargs)
+
+
 @nox.session
 def bench(session: nox.Session) -> None:
     """Benchmarks, side by side: the framework and the docs toolchain (issue 7).

@@ -30,6 +30,7 @@ from .globals import session as session
 from .helpers import abort as abort
 from .helpers import flash as flash
 from .helpers import get_flashed_messages as get_flashed_messages
+from .helpers import get_template_attribute as get_template_attribute
 from .helpers import make_response as make_response
 from .helpers import redirect as redirect
 from .helpers import send_file as send_file
@@ -65,6 +66,52 @@ _LAZY_TEMPLATING = frozenset(
         "stream_template_string",
     }
 )
+
+
+#: What ``from jigger import *`` imports: the names of Flask's top-level
+#: API, plus :class:`Jigger`.
+__all__ = [
+    "Blueprint",
+    "Config",
+    "Flask",
+    "Jigger",
+    "Request",
+    "Response",
+    "abort",
+    "after_this_request",
+    "appcontext_popped",
+    "appcontext_pushed",
+    "appcontext_tearing_down",
+    "before_render_template",
+    "copy_current_request_context",
+    "current_app",
+    "flash",
+    "g",
+    "get_flashed_messages",
+    "get_template_attribute",
+    "got_request_exception",
+    "has_app_context",
+    "has_request_context",
+    "json",
+    "jsonify",
+    "make_response",
+    "message_flashed",
+    "redirect",
+    "render_template",
+    "render_template_string",
+    "request",
+    "request_finished",
+    "request_started",
+    "request_tearing_down",
+    "send_file",
+    "send_from_directory",
+    "session",
+    "stream_template",
+    "stream_template_string",
+    "stream_with_context",
+    "template_rendered",
+    "url_for",
+]
 
 
 def __getattr__(name: str) -> _t.Any:

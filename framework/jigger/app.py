@@ -37,7 +37,7 @@ from werkzeug.exceptions import (
     HTTPException,
     InternalServerError,
 )
-from werkzeug.routing import BuildError, MapAdapter, RoutingException
+from werkzeug.routing import BuildError, MapAdapter, RequestRedirect, RoutingException
 from werkzeug.wrappers import Response as BaseResponse
 
 from . import typing as ft
@@ -115,10 +115,10 @@ class Jigger(App):
     #: :class:`~jigger.testing.FlaskCliRunner`).
     test_cli_runner_class: type[FlaskCliRunner] | None = None
 
-    #: Whether a request context may stand in for its application context
-    #: (see :meth:`jigger.ctx.RequestContext.push`): only while the class
-    #: keeps jigger's own :meth:`app_context` and
-    #: :meth:`do_teardown_appcontext`.
+    #: Whether a request may leave its application context unpushed, made
+    #: only when asked for and pushed only for its teardown (see
+    #: :meth:`jigger.ctx.RequestContext.push`): only while the class keeps
+    #: jigger's own :meth:`app_context` and :meth:`do_teardown_appcontext`.
     _request_ctx_stands_in = True
 
     def __init_subclass__(cls, **kwargs: t.Any) -> None:
@@ -419,9 +419,11 @@ class Jigger(App):
         if req.routing_exception is not None:
             self.raise_routing_exception(req)
         rule = req.url_rule
-        if (
-            rule.provide_automatic_options  # type: ignore[union-attr]
-            and req.method == "OPTIONS"
+        if req.method == "OPTIONS" and getattr(
+            # A rule added to url_map directly has no such attribute.
+            rule,
+            "provide_automatic_options",
+            False,
         ):
             return self.make_default_options_response()
         endpoint = rule.endpoint  # type: ignore[union-attr]
@@ -441,8 +443,22 @@ class Jigger(App):
 
     def raise_routing_exception(self, request: Request) -> t.NoReturn:
         """Raise the routing error (404, 405, or the redirect to the URL with
-        a trailing slash) recorded when the URL was matched."""
-        raise request.routing_exception  # type: ignore[misc]
+        a trailing slash) recorded when the URL was matched.
+
+        In debug mode, a form sent to a URL that redirects with 301 or 302
+        (which browsers follow with ``GET``, dropping the form) raises
+        :exc:`~jigger.debughelpers.FormDataRoutingRedirect` instead."""
+        error = request.routing_exception
+        if (
+            self.debug
+            and isinstance(error, RequestRedirect)
+            and error.code not in (307, 308)
+            and request.method not in ("GET", "HEAD", "OPTIONS")
+        ):
+            from .debughelpers import FormDataRoutingRedirect
+
+            raise FormDataRoutingRedirect(request)
+        raise error  # type: ignore[misc]
 
     def make_default_options_response(self) -> Response:
         """The automatic answer to ``OPTIONS``: an empty response whose
@@ -623,6 +639,12 @@ class Jigger(App):
         req = t.cast(Request, _cv_ctx.get().request)
         handler = self._find_error_handler(e, req.blueprints)
         if handler is None:
+            if self.debug and isinstance(e, BadRequestKeyError):
+                from .debughelpers import files_key_error
+
+                explained = files_key_error(req, e)
+                if explained is not e:
+                    raise explained from e
             raise
         return self.ensure_sync(handler)(e)  # type: ignore[no-any-return]
 
@@ -746,6 +768,7 @@ class Jigger(App):
 
     def url_for(
         self,
+        /,
         endpoint: str,
         *,
         _anchor: str | None = None,
@@ -758,7 +781,7 @@ class Jigger(App):
         ctx = _cv_ctx.get(None)
         req = ctx.request if ctx is not None else None
         if req is not None:
-            url_adapter = t.cast(RequestContext, ctx).url_adapter
+            url_adapter = t.cast(RequestContext, ctx._req_ctx).url_adapter  # type: ignore[union-attr]
             if url_adapter is None:
                 raise RuntimeError(
                     "Cannot build URLs for this request: its Host header was"

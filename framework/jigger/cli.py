@@ -585,7 +585,20 @@ class FlaskGroup(AppGroup):
         except NoAppException as e:
             click.secho(f"Error: {e.format_message()}\n", err=True, fg="red")
             return None
+        # An app command about to run (not one listed in a help page),
+        # plain click commands added with app.cli.add_command included,
+        # runs with its parameter callbacks in the app's context, unless a
+        # context of the app is already current.
+        current = _cv_ctx.get(None)
+        if ctx.meta.get(_INVOKING) and (current is None or current.app is not app):
+            ctx.with_resource(app.app_context())
         return app.cli.get_command(ctx, cmd_name)
+
+    def invoke(self, ctx: click.Context) -> t.Any:
+        # get_command pushes the app's context only from here: during
+        # parsing (a help page) nothing would pop it.
+        ctx.meta[_INVOKING] = True
+        return super().invoke(ctx)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         self._load_plugin_commands()
@@ -617,7 +630,6 @@ class FlaskGroup(AppGroup):
                 set_debug_flag=self.set_debug_flag,
                 load_dotenv_defaults=self.load_dotenv,
             )
-        ctx = super().make_context(info_name, args, parent=parent, **extra)
 
         def restore() -> None:
             if previous is None:
@@ -625,6 +637,13 @@ class FlaskGroup(AppGroup):
             else:
                 os.environ["JIGGER_RUN_FROM_CLI"] = previous
 
+        try:
+            ctx = super().make_context(info_name, args, parent=parent, **extra)
+        except BaseException:
+            # A help page or a usage error ends parsing with an exception;
+            # no context is returned, so nothing would close it.
+            restore()
+            raise
         ctx.call_on_close(restore)
         return ctx
 
@@ -638,6 +657,17 @@ class FlaskGroup(AppGroup):
             _app_option.handle_parse_result(ctx, {}, [])
         return super().parse_args(ctx, args)
 
+
+def _importable(name: str) -> bool:
+    """Whether ``import name`` would find a module (one already imported,
+    or one installed), without importing it."""
+    if name in sys.modules:
+        return sys.modules[name] is not None
+    return importlib.util.find_spec(name) is not None
+
+
+#: Set in a FlaskGroup's context while it runs a command (see get_command).
+_INVOKING = "jigger.cli.invoking"
 
 #: jigger's name for :class:`FlaskGroup`.
 JiggerGroup = FlaskGroup
@@ -712,7 +742,7 @@ class CertParamType(click.ParamType):  # type: ignore[type-arg]
         except click.BadParameter:
             text = click.STRING(value, param, ctx).lower()
             if text == "adhoc":
-                if importlib.util.find_spec("cryptography") is None:
+                if not _importable("cryptography"):
                     raise click.BadParameter(
                         "an ad-hoc certificate needs the cryptography library;"
                         " install it with 'pip install cryptography', or give a"

@@ -2,9 +2,10 @@
 
 A context is pushed onto the single context variable behind the proxies in
 :mod:`jigger.globals`. An :class:`AppContext` makes ``current_app`` and ``g``
-work; a :class:`RequestContext` adds ``request`` and ``session``, and when
-no application context of its app is active it serves as one itself. A
-script, a job or a CLI command pushes only an application context::
+work; a :class:`RequestContext` adds ``request`` and ``session``, and runs
+inside one application context from its first hook to its last teardown
+callback. A script, a job or a CLI command pushes only an application
+context::
 
     with app.app_context():
         send_nightly_report()
@@ -43,8 +44,8 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from .wrappers import Request
 
 _sentinel: t.Any = object()
-#: Marks a push in which the request context also served as its own
-#: application context (see RequestContext.push).
+#: Marks a push in which the request's own application context was not
+#: pushed; it is pushed only to end it (see RequestContext.push).
 _OWN: t.Final = "own"
 _OwnOrAppContext = t.Union["AppContext", t.Literal["own"], None]
 _HTTP_SCHEMES = frozenset({"http", "https"})
@@ -127,24 +128,75 @@ class AppContext:
     outermost push is popped.
     """
 
-    #: An application context carries no request; the request proxies look
-    #: at this to tell the two kinds of context apart.
-    request: Request | None = None
-    session: SessionMixin | None = None
-
     def __init__(self, app: Jigger, *, g: _AppCtxGlobals | None = None) -> None:
         self.app = app
-        self.url_adapter = app.create_url_adapter(None)
+        self._url_adapter: MapAdapter | None = None
+        self._url_adapter_ready = False
         #: ``g``: a fresh namespace, or the one of the request context this
-        #: application context ends (see RequestContext._pop_own_app_context).
+        #: application context belongs to (see RequestContext._app_ctx).
         self.g: _AppCtxGlobals = g if g is not None else app.app_ctx_globals_class()
-        self._tokens: list[contextvars.Token[AppContext | RequestContext]] = []
+        #: One entry per push: the context-variable token, and the request
+        #: context that was current when this context was pushed.
+        self._tokens: list[
+            tuple[contextvars.Token[AppContext | RequestContext], RequestContext | None]
+        ] = []
+        #: The request context this application context was pushed inside
+        #: (``with app.app_context():`` in a view), or ``None``. The request
+        #: stays visible through it, as in Flask.
+        self._req_ctx: RequestContext | None = None
+        #: True while this is the unpushed application context of a running
+        #: request (see RequestContext._app_ctx): the request's own push
+        #: counts, so popping a ``with app_ctx:`` block is not the last pop.
+        self._held_by_request = False
+
+    @property
+    def url_adapter(self) -> MapAdapter | None:
+        """The app's URL map bound to ``SERVER_NAME`` (``None`` when it is
+        not set), made on first use."""
+        if not self._url_adapter_ready:
+            self._url_adapter = self.app.create_url_adapter(None)
+            self._url_adapter_ready = True
+        return self._url_adapter
+
+    @url_adapter.setter
+    def url_adapter(self, value: MapAdapter | None) -> None:
+        self._url_adapter = value
+        self._url_adapter_ready = True
+
+    @property
+    def _app_ctx(self) -> AppContext:
+        # What the app_ctx proxy returns when this context is the innermost.
+        return self
+
+    @property
+    def request(self) -> Request | None:
+        """The request of the request context this application context was
+        pushed inside, or ``None``: pushing an application context during a
+        request hides neither the request nor the session."""
+        req_ctx = self._req_ctx
+        return req_ctx.request if req_ctx is not None else None
+
+    @property
+    def session(self) -> SessionMixin | None:
+        """The session of :attr:`request`'s context, or ``None``."""
+        req_ctx = self._req_ctx
+        return req_ctx.session if req_ctx is not None else None
 
     def push(self) -> None:
         """Make this context the current one."""
-        self._tokens.append(_cv_ctx.set(self))
+        below = _cv_ctx.get(None)
+        req_ctx = below._req_ctx if below is not None else None
+        self._tokens.append((_cv_ctx.set(self), self._req_ctx))
+        self._req_ctx = req_ctx
         if appcontext_pushed.receivers:
             appcontext_pushed.send(self.app, _async_wrapper=self.app.ensure_sync)
+
+    def _push_bare(self) -> None:
+        """Make this context current without the ``appcontext_pushed``
+        signal: to end the application context of a request (its signal
+        was sent, or not needed, when the request context was pushed)."""
+        self._tokens.append((_cv_ctx.set(self), self._req_ctx))
+        self._req_ctx = None
 
     def pop(self, exc: BaseException | None = _sentinel) -> None:
         """Pop the context; on the outermost pop run the teardown callbacks.
@@ -152,7 +204,7 @@ class AppContext:
         :param exc: the exception that ended the block, passed to the
             teardown callbacks; by default the one being handled, if any.
         """
-        if len(self._tokens) != 1:
+        if len(self._tokens) != 1 or self._held_by_request:
             self._reset()
             return
         if exc is _sentinel:
@@ -168,7 +220,8 @@ class AppContext:
         if not self._tokens:
             raise AssertionError(f"{self!r} was popped more often than pushed.")
         top = _end_kept_context_above(self)
-        _cv_ctx.reset(self._tokens.pop())
+        token, self._req_ctx = self._tokens.pop()
+        _cv_ctx.reset(token)
         if top is not self:
             raise _wrong_pop(self, top)
 
@@ -192,10 +245,9 @@ class RequestContext:
     """The request context: everything about one request.
 
     :meth:`jigger.Jigger.wsgi_app` pushes one per request; tests create one
-    with :meth:`jigger.Jigger.test_request_context`. When no context of the
-    same app is active, it also provides the application context (``g``,
-    ``current_app``, the ``teardown_appcontext`` callbacks after its own
-    teardown); see :meth:`push`. The session is
+    with :meth:`jigger.Jigger.test_request_context`. It runs inside one
+    application context, the same object from the first hook to the last
+    ``teardown_appcontext`` callback (see :meth:`push`). The session is
     opened the first time it is used, so requests that never touch it pay
     nothing for it.
     """
@@ -235,6 +287,24 @@ class RequestContext:
         #: context current after its request (see jigger.testing).
         self._client_token: contextvars.Token[AppContext | RequestContext] | None = None
         self.g: _AppCtxGlobals
+        #: The application context of this request; made on first use when
+        #: the request needed to push none (see push).
+        self._app_ctx_obj: AppContext | None = None
+
+    @property
+    def _app_ctx(self) -> AppContext:
+        # What the app_ctx proxy returns while this context is the innermost:
+        # one object for the request's whole life, so that an extension that
+        # keys state on it finds that state again in teardown_appcontext.
+        app_ctx = self._app_ctx_obj
+        if app_ctx is None:
+            app_ctx = self._app_ctx_obj = AppContext(self.app, g=self.g)
+            app_ctx._held_by_request = True
+        return app_ctx
+
+    @property
+    def _req_ctx(self) -> RequestContext:
+        return self
 
     @property
     def url_adapter(self) -> MapAdapter | None:
@@ -307,24 +377,32 @@ class RequestContext:
             req.view_args = t.cast("dict[str, t.Any]", args)
 
     def push(self) -> None:
-        """Make this context the current one (and an app context if needed)."""
+        """Make this context the current one, inside an application context.
+
+        When an application context of the same app is current, the request
+        runs in it. Otherwise the request has an application context of its
+        own. Pushing it would take a second context-variable change per
+        request; instead, while the app keeps jigger's
+        :meth:`~jigger.Jigger.app_context` and nothing listens to
+        ``appcontext_pushed``, the request context is the only thing pushed
+        and reports its application context (made only when someone asks
+        for it, ``app_ctx`` or ``_cv_app``) as current. That object is the
+        one pushed, on its own, for the ``teardown_appcontext`` callbacks
+        after the request context is gone, just as a pushed one would be.
+        """
         top = _cv_ctx.get(None)
         app = self.app
         app_ctx: _OwnOrAppContext
         if top is not None and top.app is app:
             app_ctx = None
-            self.g = top.g
+            self._app_ctx_obj = top._app_ctx
+            self.g = self._app_ctx_obj.g
         elif app._request_ctx_stands_in and not appcontext_pushed.receivers:
-            # The request context stands in for the application context it
-            # needs: one context object and one context-variable change per
-            # request instead of two. Nothing can tell the difference: the
-            # proxies read the innermost context either way, and the
-            # application teardown still runs after the request's (see
-            # _pop_own_app_context).
             app_ctx = _OWN
+            self._app_ctx_obj = None
             self.g = app.app_ctx_globals_class()
         else:
-            app_ctx = app.app_context()
+            app_ctx = self._app_ctx_obj = app.app_context()
             app_ctx.push()
             self.g = app_ctx.g
         self._tokens.append((_cv_ctx.set(self), app_ctx))
@@ -364,20 +442,22 @@ class RequestContext:
                     app_ctx.pop(exc)
 
     def _pop_own_app_context(self, exc: BaseException | None) -> None:
-        """End the application context this request context stood in for:
-        its teardown callbacks and signals run inside a real
-        :class:`AppContext` that shares this request's ``g``, after the
-        request context is gone, as they would without the stand-in."""
+        """End the application context this request had without pushing
+        it: its teardown callbacks and signals run with that same object
+        pushed, after the request context is gone, as they would if it had
+        been pushed before the request context."""
         app = self.app
+        app_ctx = self._app_ctx_obj
+        if app_ctx is not None:
+            app_ctx._held_by_request = False
         if (
             app.teardown_appcontext_funcs
             or appcontext_tearing_down.receivers
             or appcontext_popped.receivers
         ):
-            # The class keeps jigger's app_context (else there is no
-            # stand-in), so this is what it would return, with our g.
-            app_ctx = AppContext(app, g=self.g)
-            app_ctx._tokens.append(_cv_ctx.set(app_ctx))
+            if app_ctx is None:
+                app_ctx = self._app_ctx_obj = AppContext(app, g=self.g)
+            app_ctx._push_bare()
             app_ctx.pop(exc)
 
     def _teardown(self, exc: BaseException | None) -> None:
@@ -413,7 +493,7 @@ class RequestContext:
             if app_ctx is _OWN:
                 self._pop_own_app_context(exc)
             elif isinstance(app_ctx, AppContext):
-                app_ctx._tokens.append(_cv_ctx.set(app_ctx))
+                app_ctx._push_bare()
                 app_ctx.pop(exc)
 
     def __enter__(self) -> RequestContext:
@@ -473,13 +553,14 @@ def has_request_context() -> bool:
 
 def _active_request_ctx(what: str) -> RequestContext:
     ctx = _cv_ctx.get(None)
-    if ctx is None or ctx.request is None:
+    req_ctx = ctx._req_ctx if ctx is not None else None
+    if req_ctx is None:
         raise RuntimeError(
             f"'{what}' needs an active request context: call it from a view"
             " function or a request hook, or inside"
             " 'with app.test_request_context():'."
         )
-    return ctx  # type: ignore[return-value]
+    return req_ctx
 
 
 AfterCallable = t.TypeVar("AfterCallable", bound=ft.AfterRequestCallable[t.Any])

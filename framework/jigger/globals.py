@@ -51,9 +51,10 @@ request as a parameter annotated with jigger.Request."""
 
 def _find_req_ctx() -> RequestContext:
     ctx = _cv_ctx.get(None)
-    if ctx is None or ctx.request is None:
+    req_ctx = ctx._req_ctx if ctx is not None else None
+    if req_ctx is None:
         raise RuntimeError(_no_req_msg)
-    return ctx  # type: ignore[return-value]
+    return req_ctx
 
 
 def _find_request() -> Request:
@@ -83,9 +84,55 @@ g: _AppCtxGlobals = LocalProxy(  # type: ignore[assignment]
 request: Request = LocalProxy(_find_request)  # type: ignore[assignment]
 #: The session of the request being handled.
 session: SessionMixin = LocalProxy(_find_session)  # type: ignore[assignment]
-#: The innermost pushed context itself (application or request context).
+#: The current application context: during a request, the one the request
+#: runs in, the same object from the first hook to the last teardown.
 app_ctx: AppContext = LocalProxy(  # type: ignore[assignment]
-    _cv_ctx, unbound_message=_no_app_msg
+    _cv_ctx, "_app_ctx", unbound_message=_no_app_msg
 )
 #: The request context being handled.
 request_ctx: RequestContext = LocalProxy(_find_req_ctx)  # type: ignore[assignment]
+
+
+_T = t.TypeVar("_T")
+_missing: t.Any = object()
+
+
+class _ContextView(t.Generic[_T]):
+    """A read-only stand-in for one of Flask's two context variables.
+
+    Flask keeps the application and the request context in two context
+    variables, ``_cv_app`` and ``_cv_request``; extensions and Flask's own
+    tests read them with ``.get()``. jigger keeps one variable,
+    :data:`_cv_ctx`; these views answer ``get`` as Flask's variables would.
+    They cannot be set: push a context instead.
+
+    >>> _cv_request.get(None) is None
+    True
+    """
+
+    def __init__(self, name: str, attr: str) -> None:
+        self.name = name
+        self._attr = attr
+
+    def get(self, default: t.Any = _missing, /) -> t.Any:
+        """The current context of this kind; ``default`` when there is
+        none, or :exc:`LookupError` without a default, as
+        :meth:`contextvars.ContextVar.get`."""
+        ctx = _cv_ctx.get(None)
+        found = getattr(ctx, self._attr) if ctx is not None else None
+        if found is not None:
+            return found
+        if default is _missing:
+            raise LookupError(self.name)
+        return default
+
+    def __repr__(self) -> str:
+        return f"<jigger.globals view {self.name!r} of _cv_ctx>"
+
+
+#: The application context, as Flask's ``flask.globals._cv_app`` reports it.
+_cv_app: _ContextView[AppContext] = _ContextView("flask.app_ctx", "_app_ctx")
+#: The request context, as Flask's ``flask.globals._cv_request`` reports it.
+_cv_request: _ContextView[RequestContext] = _ContextView(
+    "flask.request_ctx", "_req_ctx"
+)

@@ -56,7 +56,7 @@ _P = t.ParamSpec("_P")
 
 @t.overload
 def stream_with_context(
-    generator_or_function: t.Iterator[t.AnyStr],
+    generator_or_function: t.Iterable[t.AnyStr],
 ) -> t.Iterator[t.AnyStr]: ...
 
 
@@ -67,32 +67,34 @@ def stream_with_context(
 
 
 def stream_with_context(
-    generator_or_function: t.Iterator[t.AnyStr] | t.Callable[..., t.Iterator[t.AnyStr]],
+    generator_or_function: t.Iterable[t.AnyStr] | t.Callable[..., t.Iterator[t.AnyStr]],
 ) -> t.Iterator[t.AnyStr] | t.Callable[..., t.Iterator[t.AnyStr]]:
     """Keep the request context available while a streamed response is sent.
 
     A view that returns a generator has finished (and its context is gone)
     before the server pulls the first chunk. Wrapping the generator keeps
     ``request``, ``session`` and ``g`` working inside it, and defers the
-    request's teardown until the stream ends. It also works as a decorator on
-    a generator function.
+    request's teardown until the stream ends. Any iterable works (a list of
+    chunks, a string). It also works as a decorator on a generator function.
     """
-    if not isinstance(generator_or_function, t.Iterator):
-        func = generator_or_function
+    try:
+        inner = iter(generator_or_function)  # type: ignore[arg-type]
+    except TypeError:
+        func = t.cast("t.Callable[..., t.Iterator[t.AnyStr]]", generator_or_function)
 
         def decorated(*args: t.Any, **kwargs: t.Any) -> t.Iterator[t.AnyStr]:
             return stream_with_context(func(*args, **kwargs))
 
         return update_wrapper(decorated, func)
 
-    ctx = _cv_ctx.get(None)
-    if ctx is None or ctx.request is None:
+    current = _cv_ctx.get(None)
+    ctx = current._req_ctx if current is not None else None
+    if ctx is None:
         raise RuntimeError(
             "'stream_with_context' needs an active request context: call it"
             " inside the view that returns the stream."
         )
-    inner = generator_or_function
-    ctx._hold()  # type: ignore[union-attr]
+    ctx._hold()
 
     def generate() -> t.Iterator[t.AnyStr]:
         try:
@@ -113,7 +115,7 @@ def stream_with_context(
                     close()
                 finally:
                     _cv_ctx.reset(token)
-            ctx._release()  # type: ignore[union-attr]
+            ctx._release()
 
     return generate()
 
@@ -288,6 +290,25 @@ def get_flashed_messages(
     if not with_categories:
         return [f[1] for f in flashes]
     return [(f[0], f[1]) for f in flashes]
+
+
+def get_template_attribute(template_name: str, attribute: str) -> t.Any:
+    """A name a template defines, usually a macro, to call from Python.
+
+    The template is loaded with the current app's :attr:`jinja_env
+    <jigger.Jigger.jinja_env>` and run without a context; its top-level
+    names (macros, ``{% set %}`` values) are what ``attribute`` can be.
+    Given ``templates/_cards.html`` that defines
+    ``{% macro card(title) %}...{% endmacro %}``::
+
+        card = get_template_attribute("_cards.html", "card")
+        html = card("Negroni")
+
+    :raises AttributeError: when the template does not define ``attribute``.
+    """
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    module = app.jinja_env.get_template(template_name).module
+    return getattr(module, attribute)
 
 
 def get_root_path(import_name: str) -> str:

@@ -1127,3 +1127,57 @@ def test_run_loads_dotenv_files(
 
     assert os.environ.get("JIGGER_TEST_FROM_DOTENV") == "loaded"
     monkeypatch.delenv("JIGGER_TEST_FROM_DOTENV")
+
+
+# -- details Flask's own test suite checks ------------------------------------
+
+
+def test_app_is_freed_when_its_last_reference_goes() -> None:
+    """No reference cycle keeps an app alive until the garbage collector
+    runs (the static route used to hold a bound method of the app)."""
+    import gc
+    import weakref
+
+    gc.disable()
+    try:
+        app = Jigger("freed")
+        assert app.view_functions["static"]
+        ref = weakref.ref(app)
+        del app
+        assert ref() is None
+    finally:
+        gc.enable()
+
+
+def test_static_files_still_served_through_the_weak_reference(
+    tmp_path: t.Any,
+) -> None:
+    (tmp_path / "static").mkdir()
+    (tmp_path / "static" / "a.txt").write_text("static text")
+    app = Jigger("static_ref", root_path=str(tmp_path))
+    response = app.test_client().get("/static/a.txt")
+    assert response.text == "static text"
+    response.close()
+
+
+def test_url_for_accepts_a_value_named_self(app: Jigger) -> None:
+    @app.get("/<self>/page")
+    def page(self: str) -> str:
+        return self
+
+    with app.test_request_context():
+        assert jigger.url_for("page", self="me") == "/me/page"
+        assert app.url_for("page", self="me") == "/me/page"
+
+
+def test_rule_added_to_the_url_map_directly(app: Jigger) -> None:
+    """Werkzeug rules added without add_url_rule route to view_functions,
+    and OPTIONS on them is not answered automatically."""
+    from werkzeug.routing import Rule, Submount
+
+    app.url_map.add(Submount("/foo", [Rule("/bar", endpoint="bar")]))
+    app.view_functions["bar"] = lambda: "bar"
+    client = app.test_client()
+    assert client.get("/foo/bar").text == "bar"
+    app.view_functions["bar"] = lambda: request.method
+    assert client.open("/foo/bar", method="OPTIONS").text == "OPTIONS"

@@ -476,6 +476,46 @@ def test_custom_flask_group_with_create_app() -> None:
     assert "--version" not in run_cli("--help", group=group).output
 
 
+def test_plain_click_command_added_to_app_cli_runs_in_app_context() -> None:
+    """Flask's tutorial adds ``init-db`` as a plain click command; through
+    the ``jigger`` command it (and its parameter callbacks) see the app."""
+    app = Jigger("tutorial")
+
+    def seen_app(ctx: click.Context, param: click.Parameter, value: str) -> str:
+        return f"{value}@{current_app.name}"
+
+    @click.command("init-db")
+    @click.argument("target", callback=seen_app)
+    def init_db(target: str) -> None:
+        g.db = "sqlite"
+        click.echo(f"{target} {current_app.name} {g.db}")
+
+    app.cli.add_command(init_db)
+    group = FlaskGroup(create_app=lambda: app)
+    result = run_cli("init-db", "x", group=group)
+    assert result.exit_code == 0, result.output
+    assert result.output == "x@tutorial tutorial sqlite\n"
+    assert _cv_ctx.get(None) is None  # popped when the command ended
+    # Help pages list the command without leaving a context pushed.
+    assert "init-db" in run_cli("--help", group=group).output
+    assert "TARGET" in run_cli("init-db", "--help", group=group).output
+    assert _cv_ctx.get(None) is None
+
+
+def test_app_command_keeps_a_context_of_the_same_app() -> None:
+    app = Jigger("kept")
+
+    @click.command()
+    def show() -> None:
+        click.echo(str(g.get("marker")))
+
+    app.cli.add_command(show)
+    group = FlaskGroup(create_app=lambda: app)
+    with app.app_context():
+        g.marker = "outer"
+        assert run_cli("show", group=group).output == "outer\n"
+
+
 # -- app.cli, bp.cli, AppGroup, with_appcontext ----------------------------------
 
 
@@ -807,6 +847,16 @@ def test_run_defaults(served: list[dict[str, t.Any]]) -> None:
     assert "JIGGER_RUN_FROM_CLI" not in os.environ
 
 
+@pytest.mark.parametrize("args", [["--help"], [], ["no-such-command"]])
+def test_help_and_usage_errors_leave_run_from_cli_unset(args: list[str]) -> None:
+    """Parsing ends with an exception for a help page or a usage error, and
+    no click context is closed then; the variable that keeps app.run() from
+    serving must not stay set in the calling process (a stray app.run()
+    later in a test would silently do nothing)."""
+    run_cli(*args)
+    assert "JIGGER_RUN_FROM_CLI" not in os.environ
+
+
 def test_run_options_reach_the_server(
     served: list[dict[str, t.Any]], tmp_path: Path
 ) -> None:
@@ -906,8 +956,8 @@ def test_run_adhoc_without_cryptography(
 def test_run_adhoc_with_cryptography(
     served: list[dict[str, t.Any]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # An imported module counts even when it has no __spec__ (a stub).
     monkeypatch.setitem(sys.modules, "cryptography", types.ModuleType("cryptography"))
-    vars(sys.modules["cryptography"])["__spec__"] = object()
     result = run_cli("--app", "cliapp_single", "run", "--cert", "adhoc")
     assert result.exit_code == 0, result.output
     assert served[0]["ssl_context"] == "adhoc"

@@ -385,7 +385,8 @@ def test_a_subclass_app_context_is_pushed_for_requests() -> None:
     def index() -> str:
         return type(app_ctx_of_request()).__name__
 
-    assert app.test_client().get("/").text == "RequestContext"
+    # The request runs in the subclass's context, and app_ctx reports it.
+    assert app.test_client().get("/").text == "AuditedContext"
     assert pushed == ["audited"]
     with app.test_request_context("/"):
         assert pushed == ["audited", "audited"]
@@ -650,3 +651,139 @@ def test_async_view_sees_the_request(app: Jigger) -> None:
         return f"{request.args['x']} from {current_app.name}"
 
     assert app.test_client().get("/async?x=42").text == "42 from test_ctx"
+
+
+# -- one application context per request --------------------------------------
+
+
+def _current_app_ctx() -> AppContext:
+    from jigger.globals import app_ctx
+
+    return app_ctx._get_current_object()  # type: ignore[attr-defined,no-any-return]
+
+
+@pytest.mark.parametrize("listening", [False, True], ids=["plain", "signals"])
+def test_one_app_context_object_for_a_whole_request(
+    app: Jigger, listening: bool
+) -> None:
+    """Extensions key per-context state on the application context object;
+    they must find the same object in every hook and in both teardowns."""
+    seen: dict[str, list[int]] = {}
+
+    def note(where: str) -> None:
+        seen.setdefault(where, []).append(id(_current_app_ctx()))
+
+    app.before_request(lambda: note("before"))
+
+    @app.after_request
+    def after(response: Response) -> Response:
+        note("after")
+        return response
+
+    app.teardown_request(lambda exc: note("teardown_request"))
+    app.teardown_appcontext(lambda exc: note("teardown_appcontext"))
+
+    @app.get("/")
+    def index() -> str:
+        note("view")
+        return "ok"
+
+    client = app.test_client()
+    if listening:
+        with appcontext_pushed.connected_to(lambda sender: None, app):
+            client.get("/")
+            client.get("/")
+    else:
+        client.get("/")
+        client.get("/")
+    assert set(seen) == {
+        "before",
+        "view",
+        "after",
+        "teardown_request",
+        "teardown_appcontext",
+    }
+    for request_index in range(2):
+        ids = {where: ids[request_index] for where, ids in seen.items()}
+        assert len(set(ids.values())) == 1, ids
+
+
+def test_teardown_appcontext_runs_without_the_request(app: Jigger) -> None:
+    seen: list[tuple[bool, bool]] = []
+    app.teardown_appcontext(
+        lambda exc: seen.append((has_app_context(), has_request_context()))
+    )
+    with app.test_request_context("/"):
+        pass
+    assert seen == [(True, False)]
+
+
+def test_app_context_inside_a_request_keeps_the_request(app: Jigger) -> None:
+    """As in Flask: a nested application context brings its own ``g`` and
+    app, and the request stays visible."""
+    other = Jigger("other")
+    seen: list[object] = []
+
+    @app.get("/")
+    def index() -> str:
+        g.outer = True
+        outer_ctx = _current_app_ctx()
+        with other.app_context() as inner:
+            seen.append(current_app.name)
+            seen.append(has_request_context())
+            seen.append(request.path)
+            seen.append("outer" in g)
+            seen.append(_current_app_ctx() is inner)
+        with app.app_context():
+            seen.append(has_request_context())
+            seen.append("outer" in g)
+        seen.append(_current_app_ctx() is outer_ctx)
+        seen.append(g.outer)
+        return "ok"
+
+    assert app.test_client().get("/").text == "ok"
+    assert seen == ["other", True, "/", False, True, True, False, True, True]
+
+
+def test_request_inside_an_app_context_shares_it(app: Jigger) -> None:
+    with app.app_context() as outer:
+        g.job = "nightly"
+        with app.test_request_context("/"):
+            assert _current_app_ctx() is outer
+            assert g.job == "nightly"
+        assert _current_app_ctx() is outer
+
+
+def test_flask_context_variable_views(app: Jigger) -> None:
+    from jigger.globals import _cv_app, _cv_request
+
+    assert _cv_app.get(None) is None
+    assert _cv_request.get(None) is None
+    with pytest.raises(LookupError):
+        _cv_request.get()
+    with app.app_context() as plain:
+        assert _cv_app.get() is plain
+        assert _cv_request.get(None) is None
+    with app.test_request_context("/") as ctx:
+        assert _cv_request.get() is ctx
+        assert _cv_app.get() is _current_app_ctx()
+        assert _cv_app.get().g is g._get_current_object()
+
+
+def test_with_app_ctx_inside_a_request_is_a_nested_push(app: Jigger) -> None:
+    """Pushing the request's own application context again inside the view
+    does not end it: its teardown runs once, after the request's."""
+    from jigger.globals import app_ctx, request_ctx
+
+    called: list[str] = []
+    app.teardown_request(lambda exc: called.append("request"))
+    app.teardown_appcontext(lambda exc: called.append("app"))
+
+    @app.get("/")
+    def index() -> str:
+        with app_ctx, request_ctx:
+            pass
+        return request.path
+
+    assert app.test_client().get("/").text == "/"
+    assert called == ["request", "app"]

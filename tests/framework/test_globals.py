@@ -110,7 +110,10 @@ def test_get_current_object_returns_the_real_objects(app: Jigger) -> None:
         assert real_ctx is ctx
         assert isinstance(real_ctx, RequestContext)
         assert real_session is ctx.session
-        assert isinstance(app_ctx._get_current_object(), RequestContext)  # type: ignore[attr-defined]
+        # app_ctx is the request's application context, whose g is g.
+        real_app_ctx = app_ctx._get_current_object()  # type: ignore[attr-defined]
+        assert isinstance(real_app_ctx, AppContext)
+        assert real_app_ctx.g is real_g
         # The proxy itself is not the object, but compares like it.
         assert current_app is not app
         assert current_app == app

@@ -295,6 +295,31 @@ def test_stream_with_context_as_a_wrapper(app: Jigger) -> None:
     assert events == ["first chunk", "last chunk", "teardown"]
 
 
+def test_stream_with_context_takes_any_iterable(app: Jigger) -> None:
+    seen: list[str] = []
+    app.teardown_request(lambda exc: seen.append("teardown"))
+
+    @app.get("/letters")
+    def letters() -> t.Any:
+        return stream_with_context("abc")
+
+    @app.get("/nested")
+    def nested() -> t.Any:
+        # Inside an application context pushed by the view, the stream still
+        # holds the request's context.
+        with app.app_context():
+            return stream_with_context([b"x", b"y"])
+
+    client = app.test_client()
+    response = client.get("/letters")
+    assert response.text == "abc"
+    response.close()
+    response = client.get("/nested")
+    assert response.data == b"xy"
+    response.close()
+    assert seen == ["teardown", "teardown"]
+
+
 def test_stream_with_context_as_a_decorator(app: Jigger) -> None:
     events: list[str] = []
     _streaming_app(app, events)

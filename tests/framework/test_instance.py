@@ -96,13 +96,48 @@ def test_installed_under_another_prefix_is_not_treated_as_installed(
     assert Jigger("tmpinst_other").instance_path == str(folder / "instance")
 
 
+def test_anything_inside_sys_prefix_counts_as_installed(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    importable: t.Callable[[Path, str], None],
+) -> None:
+    """A package on a path inside the environment's prefix, not only in its
+    site-packages, is installed there (as Flask decides)."""
+    prefix = tmp_path / "env"
+    monkeypatch.setattr(sys, "prefix", str(prefix))
+    importable(prefix / "path", "tmpinst_in_prefix/")
+    app = Jigger("tmpinst_in_prefix")
+    assert app.instance_path == str(prefix / "var" / "tmpinst_in_prefix-instance")
+
+
+def test_instance_folder_of_a_namespace_package_part(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each part of a namespace package gets the instance folder beside
+    its own project, not beside the first part found."""
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    for project in ("one", "two"):
+        part = tmp_path / project / "tmpinst_ns" / f"part_{project}"
+        part.mkdir(parents=True)
+        (part / "__init__.py").write_text("")
+        sys.path.insert(0, str(tmp_path / project))
+    try:
+        app = Jigger("tmpinst_ns.part_two")
+        assert app.instance_path == str(tmp_path / "two" / "instance")
+        app = Jigger("tmpinst_ns.part_one")
+        assert app.instance_path == str(tmp_path / "one" / "instance")
+    finally:
+        for name in [n for n in sys.modules if n.startswith("tmpinst_ns")]:
+            del sys.modules[name]
+
+
 def test_explicit_instance_path(tmp_path: Path) -> None:
     app = Jigger("t", instance_path=str(tmp_path / "inst"))
     assert app.instance_path == str(tmp_path / "inst")
 
 
 def test_relative_instance_path_is_refused() -> None:
-    with pytest.raises(ValueError, match="absolute path"):
+    with pytest.raises(ValueError, match="instance_path must be absolute"):
         Jigger("t", instance_path="instance")
 
 

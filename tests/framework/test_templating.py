@@ -640,6 +640,44 @@ def test_lazy_exports_are_listed_and_unknown_names_still_fail() -> None:
         jigger.render_templat  # noqa: B018
 
 
+def test_star_import_includes_the_template_functions() -> None:
+    namespace: dict[str, t.Any] = {}
+    exec("from jigger import *", namespace)
+    for name in (
+        "render_template",
+        "render_template_string",
+        "stream_template",
+        "stream_template_string",
+        "get_template_attribute",
+        "Jigger",
+        "Flask",
+        "request",
+        "url_for",
+    ):
+        assert namespace[name] is getattr(jigger, name), name
+    # Only public names; every listed one exists.
+    assert all(not name.startswith("_") for name in jigger.__all__)
+    assert "templating" not in namespace
+
+
+def test_get_template_attribute_calls_a_macro(tmp_path: Path) -> None:
+    app = make_app(
+        tmp_path,
+        {
+            "_cards.html": (
+                "{% set size = 'large' %}"
+                "{% macro card(title) %}<h2>{{ title }}</h2>{% endmacro %}"
+            )
+        },
+    )
+    with app.app_context():
+        card = jigger.get_template_attribute("_cards.html", "card")
+        assert str(card("Negroni & co")) == "<h2>Negroni &amp; co</h2>"
+        assert jigger.get_template_attribute("_cards.html", "size") == "large"
+        with pytest.raises(AttributeError):
+            jigger.get_template_attribute("_cards.html", "missing")
+
+
 def test_get_flashed_messages_is_the_helper() -> None:
     app = Jigger("f")
     assert app.jinja_env.globals["get_flashed_messages"] is get_flashed_messages

@@ -3,11 +3,11 @@ error handler lookup. Nothing here depends on WSGI."""
 
 from __future__ import annotations
 
-import inspect
 import logging
 import os
 import sys
 import typing as t
+import weakref
 from datetime import timedelta
 from functools import cached_property
 
@@ -23,6 +23,7 @@ from ..helpers import get_debug_flag
 from ..json.provider import DefaultJSONProvider, JSONProvider
 from ..logging import create_logger
 from ..routing import FastRouter
+from .explicit import InjectionPlan, injection_plan
 from .scaffold import (
     F,
     Scaffold,
@@ -99,10 +100,6 @@ DEFAULT_CONFIG: dict[str, t.Any] = {
     "PROVIDE_AUTOMATIC_OPTIONS": True,
 }
 
-#: What an injection plan hands a view: the parameter name, and whether it
-#: gets the request (``True``) or the application (``False``).
-InjectionPlan = tuple[tuple[str, bool], ...]
-
 
 class App(Scaffold):
     """The registration half of :class:`jigger.Jigger`; see there."""
@@ -160,7 +157,8 @@ class App(Scaffold):
             instance_path = self.auto_find_instance_path()
         elif not os.path.isabs(instance_path):
             raise ValueError(
-                f"instance_path must be an absolute path, got {instance_path!r}."
+                f"instance_path must be absolute, got {instance_path!r}: pass"
+                " a full path, such as os.path.abspath(...) of it."
             )
         #: The folder for files that belong to this deployment, not to the
         #: code (configuration with secrets, a SQLite database).
@@ -206,11 +204,19 @@ class App(Scaffold):
                     "static_host goes with host_matching=True, and"
                     " host_matching=True needs static_host for the static route."
                 )
+            # Through a weak reference: a bound method in view_functions
+            # would make a cycle, and CPython could free the app only in a
+            # garbage collection run instead of when its last user lets go.
+            app_ref = weakref.ref(self)
+
+            def static(filename: str) -> t.Any:
+                return app_ref().send_static_file(filename)  # type: ignore[union-attr]
+
             self.add_url_rule(
                 f"{self.static_url_path}/<path:filename>",
                 endpoint="static",
                 host=static_host,
-                view_func=self.send_static_file,  # type: ignore[attr-defined]
+                view_func=static,
             )
 
     # -- identity and settings --------------------------------------------
@@ -288,8 +294,13 @@ class App(Scaffold):
 
     def auto_find_instance_path(self) -> str:
         """``instance/`` beside the app's package or module, or
-        ``<prefix>/var/<name>-instance`` when the app is installed."""
+        ``<prefix>/var/<name>-instance`` when the app is installed: inside
+        ``sys.prefix`` (a virtual environment, or the system's Python), or
+        in a ``site-packages`` folder of the running Python's prefixes."""
         package_path = _find_package_path(self.import_name)
+        prefix = os.path.abspath(sys.prefix)
+        if os.path.commonpath([prefix, package_path]) == prefix:
+            return os.path.join(prefix, "var", f"{self.name}-instance")
         for prefix in {sys.prefix, sys.base_prefix}:
             site = os.path.join(prefix, "lib")
             if os.path.commonpath([site, package_path]) == site and (
@@ -378,41 +389,25 @@ class App(Scaffold):
             else:
                 self._view_inject.pop(endpoint, None)
 
-    def _injection_plan(self, view_func: ft.RouteCallable) -> InjectionPlan:
-        """Which parameters of ``view_func`` ask for the request or the app.
-
-        Worked out once, when the rule is added, from the annotations.
-        """
-        try:
-            sig = inspect.signature(view_func)
-        except (TypeError, ValueError):
-            return ()
-        try:
-            hints = t.get_type_hints(inspect.unwrap(view_func))
-        except Exception:
-            hints = {}
+    def _injection_plan(
+        self, func: t.Callable[..., t.Any], where: str = "view"
+    ) -> InjectionPlan:
+        """Which parameters of ``func`` ask for the request (an instance of
+        :attr:`request_class`) or this app; worked out once, when the
+        function is registered (see :mod:`jigger.sansio.explicit`)."""
         request_cls = getattr(self, "request_class", _RequestBase)
-        plan: list[tuple[str, bool]] = []
-        for name, param in sig.parameters.items():
-            if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
-                continue
-            ann = hints.get(name, param.annotation)
-            if isinstance(ann, str):
-                tail = ann.rpartition(".")[2]
-                if tail in {
-                    cls.__name__
-                    for cls in request_cls.__mro__
-                    if issubclass(cls, _RequestBase)
-                }:
-                    plan.append((name, True))
-                elif tail in {cls.__name__ for cls in type(self).__mro__[:-1]}:
-                    plan.append((name, False))
-            elif isinstance(ann, type):
-                if issubclass(ann, _RequestBase) and issubclass(request_cls, ann):
-                    plan.append((name, True))
-                elif issubclass(ann, App) and isinstance(self, ann):
-                    plan.append((name, False))
-        return tuple(plan)
+        return injection_plan(
+            func,
+            lambda cls: issubclass(cls, _RequestBase) and issubclass(request_cls, cls),
+            {
+                cls.__name__
+                for cls in request_cls.__mro__
+                if issubclass(cls, _RequestBase)
+            },
+            lambda cls: issubclass(cls, App) and isinstance(self, cls),
+            {cls.__name__ for cls in type(self).__mro__[:-1]},
+            where,
+        )
 
     @setupmethod
     def endpoint(self, endpoint: str) -> t.Callable[[F], F]:
@@ -449,7 +444,9 @@ class App(Scaffold):
         """Run ``f(error)`` when the application context ends: after each
         request, and at the end of ``with app.app_context():``. Every callback
         runs even if an earlier one raises."""
-        self.teardown_appcontext_funcs.append(f)
+        self.teardown_appcontext_funcs.append(
+            self._no_request(f, "teardown_appcontext")
+        )
         return f
 
     @setupmethod

@@ -290,7 +290,9 @@ class Blueprint(Scaffold):
                 {code: dict(handlers) for code, handlers in value.items()},
             )
         for endpoint, func in self.view_functions.items():
-            app.view_functions[f"{name}.{endpoint}"] = func
+            # Through app.endpoint, which works out once whether the view
+            # takes the request or the app as a parameter.
+            app.endpoint(f"{name}.{endpoint}")(func)
         extend(self.before_request_funcs, app.before_request_funcs)
         extend(self.after_request_funcs, app.after_request_funcs)
         extend(self.teardown_request_funcs, app.teardown_request_funcs)
@@ -391,19 +393,22 @@ class Blueprint(Scaffold):
     @setupmethod
     def before_app_request(self, f: T_before_request) -> T_before_request:
         """Like :meth:`before_request`, for every request of the app."""
-        self.record_once(lambda s: s.app.before_request_funcs[None].append(f))
+        hook = self._explicit(f, "before_app_request")
+        self.record_once(lambda s: s.app.before_request_funcs[None].append(hook))
         return f
 
     @setupmethod
     def after_app_request(self, f: T_after_request) -> T_after_request:
         """Like :meth:`after_request`, for every request of the app."""
-        self.record_once(lambda s: s.app.after_request_funcs[None].append(f))
+        hook = self._explicit(f, "after_app_request")
+        self.record_once(lambda s: s.app.after_request_funcs[None].append(hook))
         return f
 
     @setupmethod
     def teardown_app_request(self, f: T_teardown) -> T_teardown:
         """Like :meth:`teardown_request`, for every request of the app."""
-        self.record_once(lambda s: s.app.teardown_request_funcs[None].append(f))
+        hook = self._explicit(f, "teardown_app_request")
+        self.record_once(lambda s: s.app.teardown_request_funcs[None].append(hook))
         return f
 
     @setupmethod
@@ -411,7 +416,8 @@ class Blueprint(Scaffold):
         self, f: T_template_context_processor
     ) -> T_template_context_processor:
         """Like :meth:`context_processor`, for every template of the app."""
-        self.record_once(lambda s: s.app.template_context_processors[None].append(f))
+        hook = self._no_request(f, "app_context_processor")
+        self.record_once(lambda s: s.app.template_context_processors[None].append(hook))
         return f
 
     @setupmethod
@@ -434,11 +440,13 @@ class Blueprint(Scaffold):
         self, f: T_url_value_preprocessor
     ) -> T_url_value_preprocessor:
         """Like :meth:`url_value_preprocessor`, for every request of the app."""
-        self.record_once(lambda s: s.app.url_value_preprocessors[None].append(f))
+        hook = self._explicit(f, "app_url_value_preprocessor")
+        self.record_once(lambda s: s.app.url_value_preprocessors[None].append(hook))
         return f
 
     @setupmethod
     def app_url_defaults(self, f: T_url_defaults) -> T_url_defaults:
         """Like :meth:`url_defaults`, for every URL built in the app."""
-        self.record_once(lambda s: s.app.url_default_functions[None].append(f))
+        hook = self._no_request(f, "app_url_defaults")
+        self.record_once(lambda s: s.app.url_default_functions[None].append(hook))
         return f

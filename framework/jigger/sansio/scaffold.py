@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import pathlib
+import sys
 import typing as t
 from collections import defaultdict
 from functools import cached_property, update_wrapper
 
 from werkzeug.exceptions import HTTPException, NotFound, default_exceptions
+from werkzeug.sansio.request import Request as _RequestBase
 
 from .. import typing as ft
 from ..helpers import get_root_path
+from .explicit import InjectionPlan, injection_plan, refuse_request, with_injection
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from jinja2 import FileSystemLoader
@@ -121,6 +125,38 @@ class Scaffold:
 
     def _check_setup_finished(self, f_name: str) -> None:
         raise NotImplementedError
+
+    # -- the explicit style ------------------------------------------------
+
+    def _injection_plan(
+        self, func: t.Callable[..., t.Any], where: str = "view"
+    ) -> InjectionPlan:
+        """Which parameters of ``func`` ask for the request or the app (see
+        :mod:`jigger.sansio.explicit`). A blueprint does not know its app
+        yet: any request class or app class counts."""
+        from .app import App
+
+        return injection_plan(
+            func,
+            lambda cls: issubclass(cls, _RequestBase),
+            {"Request"},
+            lambda cls: issubclass(cls, App),
+            {"App", "Jigger", "Flask"},
+            where,
+        )
+
+    def _explicit(self, func: F, where: str) -> F:
+        """``func``, or a wrapper that passes it the request and the app in
+        the parameters annotated for them; decided once, here."""
+        plan = self._injection_plan(func, where)
+        return with_injection(func, plan) if plan else func
+
+    def _no_request(self, func: F, where: str) -> F:
+        """``func``, refused if it asks for the request: ``where`` functions
+        also run outside requests. The app is passed if asked for."""
+        plan = self._injection_plan(func, where)
+        refuse_request(func, plan, where)
+        return with_injection(func, plan) if plan else func
 
     # -- folders ---------------------------------------------------------
 
@@ -282,6 +318,7 @@ class Scaffold:
         rules added without a view."""
 
         def decorator(f: F) -> F:
+            self._injection_plan(f)  # refuses a mixed annotation now
             self.view_functions[endpoint] = f
             return f
 
@@ -293,7 +330,7 @@ class Scaffold:
     def before_request(self, f: T_before_request) -> T_before_request:
         """Run ``f()`` before each view; a non-``None`` return value is used
         as the response and the view is skipped."""
-        self.before_request_funcs[None].append(f)
+        self.before_request_funcs[None].append(self._explicit(f, "before_request"))
         return f
 
     @setupmethod
@@ -301,7 +338,7 @@ class Scaffold:
         """Run ``f(response)`` after each view; it returns the response to
         send (the same object or a new one). Hooks run in reverse order of
         registration, and not when an exception went unhandled."""
-        self.after_request_funcs[None].append(f)
+        self.after_request_funcs[None].append(self._explicit(f, "after_request"))
         return f
 
     @setupmethod
@@ -309,7 +346,7 @@ class Scaffold:
         """Run ``f(error)`` when the request context is popped, after the
         response is made, whether or not an error happened. Every teardown
         callback runs even if an earlier one raises."""
-        self.teardown_request_funcs[None].append(f)
+        self.teardown_request_funcs[None].append(self._explicit(f, "teardown_request"))
         return f
 
     @setupmethod
@@ -318,7 +355,9 @@ class Scaffold:
     ) -> T_template_context_processor:
         """Register a function whose returned dict is added to every
         template's context."""
-        self.template_context_processors[None].append(f)
+        self.template_context_processors[None].append(
+            self._no_request(f, "context_processor")
+        )
         return f
 
     @setupmethod
@@ -327,14 +366,16 @@ class Scaffold:
     ) -> T_url_value_preprocessor:
         """Run ``f(endpoint, view_args)`` before the ``before_request`` hooks;
         it may pop values from ``view_args`` (for example into ``g``)."""
-        self.url_value_preprocessors[None].append(f)
+        self.url_value_preprocessors[None].append(
+            self._explicit(f, "url_value_preprocessor")
+        )
         return f
 
     @setupmethod
     def url_defaults(self, f: T_url_defaults) -> T_url_defaults:
         """Run ``f(endpoint, values)`` when building a URL; it may add
         values in place."""
-        self.url_default_functions[None].append(f)
+        self.url_default_functions[None].append(self._no_request(f, "url_defaults"))
         return f
 
     # -- errors ----------------------------------------------------------
@@ -360,7 +401,9 @@ class Scaffold:
         with ``f(error)``, which returns a response value. For a class, the
         handler of the most specific registered base class wins."""
         exc_class, code = self._get_exc_class_and_code(code_or_exception)
-        self.error_handler_spec[None][code][exc_class] = f
+        self.error_handler_spec[None][code][exc_class] = self._explicit(
+            f, "error handler"
+        )
 
     @staticmethod
     def _get_exc_class_and_code(
@@ -402,8 +445,50 @@ def _endpoint_from_view_func(view_func: ft.RouteCallable | None) -> str:
 
 
 def _find_package_path(import_name: str) -> str:
-    """The folder that contains the top-level package of ``import_name``."""
+    """The folder that contains the top-level package of ``import_name``.
+
+    For a namespace package, whose parts may lie in several folders, it is
+    the folder that holds the part ``import_name`` comes from.
+    """
     root_mod_name = import_name.partition(".")[0]
+    portions = _namespace_portions(root_mod_name)
+    if portions:
+        origin = _origin_of(import_name)
+        for portion in portions:
+            if origin is not None and _is_inside(origin, portion):
+                return os.path.dirname(portion)
+        return os.path.dirname(portions[0])
     root = pathlib.Path(get_root_path(root_mod_name))
     # A package's folder lies inside its install prefix; a module's folder is it.
     return os.fspath(root.parent if (root / "__init__.py").exists() else root)
+
+
+def _namespace_portions(name: str) -> list[str]:
+    """The folders of the namespace package ``name``; empty for anything
+    else (a regular package, a module, or a name that cannot be found)."""
+    module = sys.modules.get(name)
+    spec = getattr(module, "__spec__", None) if module is not None else None
+    if spec is None:
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            return []
+    if spec is None or spec.origin not in (None, "namespace"):
+        return []
+    return [os.path.abspath(p) for p in spec.submodule_search_locations or ()]
+
+
+def _origin_of(name: str) -> str | None:
+    module = sys.modules.get(name)
+    path = getattr(module, "__file__", None)
+    if path is None:
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            return None
+        path = spec.origin if spec is not None else None
+    return os.path.abspath(path) if path else None
+
+
+def _is_inside(path: str, folder: str) -> bool:
+    return os.path.commonpath([path, folder]) == folder

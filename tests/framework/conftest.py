@@ -1,0 +1,55 @@
+"""Fixtures for the framework tests that run Flask-written code on jigger."""
+
+from __future__ import annotations
+
+import sys
+import typing as t
+
+import pytest
+
+#: Flask extensions whose modules bind ``flask`` names when imported: a test
+#: imports them afresh under the alias, and they are forgotten afterwards.
+EXTENSION_MODULES = (
+    "flask_caching",
+    "flask_cors",
+    "flask_login",
+    "flask_sqlalchemy",
+    "flask_wtf",
+)
+
+
+def _hide(prefixes: tuple[str, ...]) -> dict[str, t.Any]:
+    found = {
+        name: module
+        for name, module in sys.modules.items()
+        if any(name == p or name.startswith(p + ".") for p in prefixes)
+    }
+    for name in found:
+        del sys.modules[name]
+    return found
+
+
+@pytest.fixture
+def no_flask_imported() -> t.Iterator[None]:
+    """Run the test as if nothing had imported Flask or its extensions (the
+    porting tests import the real Flask into the same process), and put the
+    real modules back afterwards."""
+    prefixes = ("flask", *EXTENSION_MODULES)
+    saved = _hide(prefixes)
+    try:
+        yield
+    finally:
+        _hide(prefixes)
+        sys.modules.update(saved)
+
+
+@pytest.fixture
+def flask_alias_on(no_flask_imported: None) -> t.Iterator[None]:
+    """``import flask`` imports jigger during the test."""
+    from jigger.compat import install_flask_alias, uninstall_flask_alias
+
+    install_flask_alias()
+    try:
+        yield
+    finally:
+        uninstall_flask_alias()
