@@ -57,7 +57,7 @@ from .parse import (
 # The fields of an Example, in order, as the parent sends them.
 ExampleTuple = tuple[
     str, str, str, int, str | None, tuple[tuple[str, bool], ...], str | None,
-    str | None, str | None,
+    str | None, str | None, str | None,
 ]  # fmt: skip
 
 #: The frame header of a message to the parent: payload length, send time.
@@ -221,8 +221,10 @@ class Document:
         progress_fd: int | None = None,
     ):
         self.setup: str = payload["setup"]
+        self.cleanup: str = payload.get("cleanup", "")
         self.app_name: str = payload["app_name"]
         self.base_flags: int = payload["flags"]
+        self.doctest_flags: int = payload.get("doctest_flags", 0)
         self.max_output: int = payload["max_output"]
         self.cwd: str = payload["cwd"]
         self.examples: list[ExampleTuple] = payload["examples"]
@@ -231,8 +233,14 @@ class Document:
         self._parsed: dict[tuple[str, str, int], list[Statement] | ParseError] = {}
         self.index = -1
         self.module = types.ModuleType("__main__")
+        self.module.__dict__["__builtins__"] = builtins
+        # The namespace the current example runs in: the module's for the
+        # document's own examples; for a sphinx.ext.doctest group, a plain
+        # dict without __name__, as that extension gives its groups.
         self.globs: dict[str, Any] = self.module.__dict__
-        self.globs["__builtins__"] = builtins
+        self.group: str | None = None
+        self.setups_run = 0  # setup blocks run in the current group
+        self.setup_block = False  # the current example is a setup block
 
     def statements(
         self, source: str, path: str, lineno: int
@@ -263,9 +271,22 @@ class Document:
                 flags |= flag
         return flags
 
-    def execute(self, source: str, path: str, lineno: int, mode: str) -> _Run:
+    def doctest_name(self, number: int) -> str:
+        """The file name sphinx.ext.doctest compiles a group's code under."""
+        label = f"{self.group} (setup code)" if self.setup_block else self.group
+        return f"<doctest {label}[{number}]>"
+
+    def execute(
+        self, source: str, path: str, lineno: int, mode: str, number: int = 0
+    ) -> _Run:
         """Compile ``source`` as if it sat at ``lineno`` of ``path`` and run it
-        in the namespace, capturing output."""
+        in the namespace, capturing output. In a sphinx.ext.doctest group the
+        code is compiled as that extension does, as ``<doctest GROUP[N]>``
+        from line 1 (``number`` is N), with its lines in ``linecache``."""
+        if self.group is not None:
+            path, lineno = self.doctest_name(number), 1
+            lines = [line + "\n" for line in source.splitlines()]
+            linecache.cache[path] = (sum(map(len, lines)), None, lines, path)
         budget = [self.max_output]
         out, err = _Capture(budget), _Capture(budget)
         saved = sys.stdout, sys.stderr
@@ -314,18 +335,23 @@ class Document:
         if isinstance(statements, ParseError):
             result.fail(statements.lineno, statements.message, "")
             return result
-        for stmt in statements:
+        for number, stmt in enumerate(statements):
             sflags = stmt.flags(flags)
             if sflags & _SKIP:
                 continue
             if len(statements) > 1:
                 self.progress(stmt.lineno)
-            run = self.execute(stmt.source, path, stmt.lineno, "single")
+            run = self.execute(stmt.source, path, stmt.lineno, "single", number)
             if run.flood:
                 result.fail(stmt.lineno, self.flood_summary(), "")
                 break
             if run.exc is None:
-                if stmt.exc_msg is not None:
+                if stmt.exc_msg is not None and (
+                    # as doctest: printed output that matches the whole
+                    # expected text (a printed traceback) passes
+                    engine_check.compare_output(stmt.want, run.stdout, sflags)
+                    is not None
+                ):
                     result.fail(
                         stmt.lineno,
                         f"expected {engine_check.first_line(stmt.exc_msg)}, "
@@ -365,7 +391,11 @@ class Document:
         source = textwrap.dedent(source)
         if not source.endswith("\n"):
             source += "\n"
-        run = self.execute(source, path, lineno, "exec")
+        number = 0
+        if self.setup_block:
+            number = self.setups_run
+            self.setups_run += 1
+        run = self.execute(source, path, lineno, "exec", number)
         if run.flood:
             result.fail(lineno, self.flood_summary(), "")
             return result
@@ -390,12 +420,15 @@ class Document:
                 )
             return result
         if want_exc is not None:
-            result.fail(
-                lineno,
-                f"expected {engine_check.first_line(want_exc)}, "
-                "but no exception was raised",
-                self.with_output("", run),
-            )
+            # as doctest: printed output matching the whole expected text
+            # (a printed traceback) passes
+            if engine_check.compare_output(want or "", run.stdout, flags) is not None:
+                result.fail(
+                    lineno,
+                    f"expected {engine_check.first_line(want_exc)}, "
+                    "but no exception was raised",
+                    self.with_output("", run),
+                )
             return result
         if want_out is not None:
             mismatch = engine_check.compare_output(want_out, run.stdout, flags)
@@ -474,7 +507,8 @@ class Document:
     # -- one example, the document ------------------------------------------
 
     def run_example(self, ex: ExampleTuple) -> tuple[str, int, str, str]:
-        kind, source, path, lineno, want, options, skip, skip_if, xfail = ex
+        kind, source, path, lineno, want, options, skip, skip_if, xfail = ex[:9]
+        self.setup_block = kind == "setup"
         if skip is not None:
             return "skipped", lineno, skip or "skipped", ""
         try:
@@ -519,7 +553,7 @@ class Document:
         return result.status, result.lineno, summary, detail
 
     def flags_for(self, options: tuple[tuple[str, bool], ...]) -> int:
-        flags = self.base_flags
+        flags = self.base_flags if self.group is None else self.doctest_flags
         for name, on in options:
             flag = _FLAG_NAMES.get(name.strip().upper())
             if flag is None:
@@ -542,6 +576,8 @@ class Document:
         files: dict[str, dict[int, str]] = {}
         for ex in self.examples:
             kind, source, path, lineno = ex[0], ex[1], ex[2], ex[3]
+            if ex[9] is not None:  # compiled as <doctest GROUP[N]>
+                continue
             lines = files.setdefault(path, {})
             if kind == "pycon":
                 stmts = self.statements(source, path, lineno)
@@ -595,67 +631,112 @@ class Document:
                     linecache.cache[path] = entry
             if hasattr(builtins, "_"):
                 del builtins._
-            try:
-                with self.captured():
-                    self.globs.clear()
-            except BaseException:
-                pass
+            for name in [n for n in linecache.cache if n.startswith("<doctest ")]:
+                linecache.cache.pop(name, None)
+            self.drop_namespace()
+            self.globs = self.module.__dict__
+            self.drop_namespace()
 
-    def run_all(self) -> None:
-        n = len(self.examples)
+    def drop_namespace(self) -> None:
+        """Empty the current namespace (what its objects print on the way
+        out is not the reader's output)."""
+        try:
+            with self.captured():
+                self.globs.clear()
+        except BaseException:
+            pass
+
+    def send_result(
+        self, index: int, status: str, lineno: int, summary: str, detail: str, t: float
+    ) -> None:
+        self.send(("result", index, status, lineno, summary, detail, t))
+
+    def enter_namespace(self, group: str | None) -> _Result | None:
+        """Start the namespace of ``group`` and run the setup code in it;
+        the failure, if the setup code failed."""
+        self.group = group
+        self.setups_run = 0
+        self.setup_block = True
+        if group is None:
+            self.globs = self.module.__dict__
+        else:
+            self.globs = {"__builtins__": builtins}
+        result = None
         if self.setup.strip():
             result = self.run_code(self.setup, "<jigger setup>", 1, None, 0)
-            if result.status == "failed":
+        self.setup_block = False
+        return result if result is not None and result.status == "failed" else None
+
+    def leave_namespace(self) -> _Result | None:
+        """Run the cleanup code in the current namespace and drop a group's
+        namespace; the failure, if the cleanup code failed."""
+        result = None
+        if self.cleanup.strip():
+            self.setup_block = False
+            result = self.run_code(self.cleanup, "<jigger cleanup>", 1, None, 0)
+        if self.group is not None:
+            self.drop_namespace()
+        return result if result is not None and result.status == "failed" else None
+
+    def run_all(self) -> None:
+        """Run the examples namespace by namespace (they come grouped: the
+        examples of one group, or of the document's own namespace, are
+        consecutive)."""
+        n = len(self.examples)
+        groups = [ex[9] for ex in self.examples]
+        i = 0
+        while i < n:
+            group = groups[i]
+            end = i
+            while end < n and groups[end] == group:
+                end += 1
+            setup_failure = self.enter_namespace(group)
+            if i == 0:  # the parent times the first example from here
                 self.send(("setup", None))
-                for i, ex in enumerate(self.examples):
-                    if i == 0:
-                        self.send(
-                            (
-                                "result",
-                                0,
-                                "failed",
-                                ex[3],
-                                f"setup code failed: {result.summary}",
-                                result.detail,
-                                0.0,
-                            )
-                        )
-                    else:
-                        self.send(
-                            (
-                                "result",
-                                i,
-                                "not-run",
-                                ex[3],
-                                "not run: the document's setup code failed",
-                                "",
-                                0.0,
-                            )
-                        )
-                self.send(("end",))
-                return
-        self.send(("setup", None))
-        for i in range(n):
-            start = time.perf_counter()
-            self.index = i
-            self.progress(self.examples[i][3])
-            try:
-                status, lineno, summary, detail = self.run_example(self.examples[i])
-            except BaseException as exc:  # a bug of ours: report, keep going
-                status, lineno = "failed", self.examples[i][3]
-                summary = f"internal error in the examples worker: {exc!r}"
-                detail = format_traceback(exc)
-            self.send(
-                (
-                    "result",
+            if setup_failure is not None:
+                self.send_result(
                     i,
-                    status,
-                    lineno,
-                    summary,
-                    detail,
-                    time.perf_counter() - start,
+                    "failed",
+                    self.examples[i][3],
+                    f"setup code failed: {setup_failure.summary}",
+                    setup_failure.detail,
+                    0.0,
                 )
-            )
+                for j in range(i + 1, end):
+                    self.send_result(
+                        j,
+                        "not-run",
+                        self.examples[j][3],
+                        "not run: the document's setup code failed",
+                        "",
+                        0.0,
+                    )
+                self.leave_namespace()
+                i = end
+                continue
+            for j in range(i, end):
+                start = time.perf_counter()
+                self.index = j
+                self.progress(self.examples[j][3])
+                try:
+                    status, lineno, summary, detail = self.run_example(self.examples[j])
+                except BaseException as exc:  # a bug of ours: report, keep going
+                    status, lineno = "failed", self.examples[j][3]
+                    summary = f"internal error in the examples worker: {exc!r}"
+                    detail = format_traceback(exc)
+                if j == end - 1:
+                    cleanup_failure = self.leave_namespace()
+                    if cleanup_failure is not None and status != "failed":
+                        status = "failed"
+                        summary = (
+                            "the cleanup code failed after this example: "
+                            + cleanup_failure.summary
+                        )
+                        detail = cleanup_failure.detail
+                self.send_result(
+                    j, status, lineno, summary, detail, time.perf_counter() - start
+                )
+            i = end
         self.send(("end",))
 
 

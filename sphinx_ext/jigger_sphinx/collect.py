@@ -24,8 +24,12 @@ order, these become :class:`~jigger_sphinx.model.Example` objects:
 * ``http`` blocks holding a request and the expected response;
 * when ``sphinx.ext.doctest`` is loaded, its directives, in reST and as MyST
   ``{doctest}`` fences: ``doctest`` (a session), ``testcode`` with the
-  ``testoutput`` that follows it, and ``testsetup`` / ``testcleanup``, which
-  run first / last. Their groups are ignored: one document is one namespace.
+  ``testoutput`` that follows it, and ``testsetup`` / ``testcleanup``. They
+  keep that extension's groups: each group is its own namespace, with its
+  setup first and its cleanup last (see :func:`collect_examples`).
+
+Which of these kinds run is chosen by ``jigger_example_kinds`` (see
+:data:`EXAMPLE_KINDS`); the blocks of the other kinds are only counted.
 
 Blocks pulled in by ``literalinclude`` are shown, not run.
 
@@ -59,16 +63,17 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field, replace
 
 from docutils import nodes
 from docutils.utils import get_source_line
 
-from jigger_sphinx.config import parse_flag
+from jigger_sphinx.config import EXAMPLE_KINDS, parse_flag
 from jigger_sphinx.model import Example, ExampleKind
 
 __all__ = [
+    "EXAMPLE_KINDS",
     "HTTP_LANGUAGES",
     "OUTPUT_LANGUAGES",
     "PYCON_LANGUAGES",
@@ -82,6 +87,9 @@ PYCON_LANGUAGES = frozenset({"pycon", "python-console"})
 PYTHON_LANGUAGES = frozenset({"python", "py", "python3", "py3"})
 HTTP_LANGUAGES = frozenset({"http"})
 OUTPUT_LANGUAGES = frozenset({"output"})
+
+# the setting word of each Example kind that comes from a plain block
+_KIND_SETTING = {"pycon": "pycon", "code": "python", "setup": "python", "http": "http"}
 
 MARKER_WORDS = ("skip", "skip-if", "xfail", "options", "setup")
 _HTML_MARKER = re.compile(r"^\s*<!--\s*(jigger:.*?)\s*-->\s*$", re.DOTALL)
@@ -101,10 +109,15 @@ class Problem:
 
 @dataclass(frozen=True)
 class Collected:
-    """What :func:`collect_examples` found in one doctree."""
+    """What :func:`collect_examples` found in one doctree.
+
+    ``unchecked`` holds ``(kind, count)`` pairs for the blocks of kinds that
+    are switched off (see :data:`EXAMPLE_KINDS`).
+    """
 
     examples: tuple[Example, ...]
     problems: tuple[Problem, ...] = ()
+    unchecked: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass
@@ -253,9 +266,45 @@ def _flag_names(options: object) -> list[tuple[str, bool]]:
     return pairs
 
 
+@dataclass
+class _Group:
+    """The blocks of one namespace, as ``sphinx.ext.doctest`` orders them."""
+
+    setup: list[Example] = field(default_factory=list)
+    tests: list[Example] = field(default_factory=list)
+    cleanup: list[Example] = field(default_factory=list)
+    # whether the last test is a testcode still waiting for its testoutput
+    open_code: bool = False
+
+    def add(self, testnodetype: str, ex: Example) -> None:
+        if testnodetype == "testsetup":
+            self.setup.append(ex)
+        elif testnodetype == "testcleanup":
+            self.cleanup.append(ex)
+        elif testnodetype == "testoutput":
+            if self.open_code:
+                code = self.tests[-1]
+                self.tests[-1] = replace(code, want=ex.want, options=ex.options)
+                self.open_code = False
+        else:
+            self.tests.append(ex)
+            self.open_code = testnodetype == "testcode"
+
+    def ordered(self) -> list[Example]:
+        return self.setup + self.tests + self.cleanup
+
+
 class _Collector:
-    def __init__(self, doctree: nodes.document) -> None:
+    def __init__(
+        self,
+        doctree: nodes.document,
+        kinds: Collection[str] = EXAMPLE_KINDS,
+        doctest_blocks: str | None = None,
+    ) -> None:
         self.doctree = doctree
+        self.kinds = frozenset(kinds)
+        self.doctest_blocks = doctest_blocks or None
+        self.unchecked: dict[str, int] = {}
         self.sources = _Sources()
         self.problems: list[Problem] = []
         self.used_markers: set[int] = set()
@@ -395,10 +444,14 @@ class _Collector:
         )
 
     def collect(self) -> Collected:
-        examples: list[Example] = []
-        setups: list[Example] = []
-        cleanups: list[Example] = []
-        last_testcode: int | None = None
+        # Running order: one namespace after the other, in the order of their
+        # first block; the document's own namespace is the group ``None``.
+        groups: dict[str | None, _Group] = {}
+        for_all: list[tuple[str, Example]] = []  # sphinx.ext.doctest's "*"
+
+        def group(name: str | None) -> _Group:
+            return groups.setdefault(name, _Group())
+
         for node in self.doctree.findall(nodes.Element):
             if id(node) in self.consumed:
                 continue
@@ -406,52 +459,83 @@ class _Collector:
             if testnodetype is not None and isinstance(
                 node, nodes.literal_block | nodes.comment
             ):
-                text = str(node.get("test") or node.astext())
-                options = _flag_names(node.get("options"))
-                markers = self.markers_for(node)
-                skip_if = node.get("skipif")
-                if skip_if and markers.skip_if is None:
-                    markers.skip_if = str(skip_if)
-                if ("SKIP", True) in options:
-                    markers.skip = markers.skip or "doctest option SKIP"
-                if testnodetype == "doctest":
-                    ex = self.make(
-                        node, "pycon", text, options=options, markers=markers
-                    )
-                    if ex is not None:
-                        examples.append(ex)
-                elif testnodetype == "testcode":
-                    ex = self.make(node, "code", text, options=options, markers=markers)
-                    if ex is not None:
-                        examples.append(ex)
-                        last_testcode = len(examples) - 1
-                elif testnodetype == "testoutput":
-                    if last_testcode is not None:
-                        code = examples[last_testcode]
-                        examples[last_testcode] = replace(
-                            code,
-                            want=_as_output(text),
-                            options=code.options + tuple(options),
-                        )
-                        last_testcode = None
-                elif testnodetype in ("testsetup", "testcleanup"):
-                    ex = self.make(node, "code", text, markers=markers)
-                    if ex is not None:
-                        ex = replace(ex, kind="setup")
-                        (setups if testnodetype == "testsetup" else cleanups).append(ex)
+                found = self.directive(node, str(testnodetype))
+                if found is None:
+                    continue
+                if not self.wanted("doctest"):
+                    continue
+                names = [str(g) for g in node.get("groups") or ["default"]]
+                if "*" in names:
+                    for_all.append((str(testnodetype), found))
+                    continue
+                for name in names:
+                    group(name).add(str(testnodetype), replace(found, group=name))
                 continue
             if isinstance(node, nodes.doctest_block):
                 ex = self.make(
                     node, "pycon", node.astext(), markers=self.markers_for(node)
                 )
-            elif isinstance(node, nodes.literal_block) and "source" not in node:
-                ex = self.literal(node)
-            else:
+                if ex is None:
+                    continue
+                if self.doctest_blocks is not None:
+                    if self.wanted("doctest"):
+                        blocks = self.doctest_blocks
+                        group(blocks).add("doctest", replace(ex, group=blocks))
+                elif self.wanted("pycon"):
+                    group(None).tests.append(ex)
                 continue
-            if ex is not None:
-                examples.append(ex)
+            if isinstance(node, nodes.literal_block) and "source" not in node:
+                ex = self.literal(node)
+                if ex is not None and self.wanted(_KIND_SETTING[ex.kind]):
+                    group(None).tests.append(ex)
+        for testnodetype, found in for_all:
+            for key, each in groups.items():
+                if key is not None:
+                    each.add(testnodetype, replace(found, group=key))
         self.report_stray_markers()
-        return Collected(tuple(setups + examples + cleanups), tuple(self.problems))
+        examples: list[Example] = []
+        for each in groups.values():
+            examples += each.ordered()
+        return Collected(
+            tuple(examples),
+            tuple(self.problems),
+            tuple(sorted(self.unchecked.items())),
+        )
+
+    def wanted(self, kind: str) -> bool:
+        """Whether examples of ``kind`` (a setting's word) are run; counts
+        the ones that are not."""
+        if kind in self.kinds:
+            return True
+        self.unchecked[kind] = self.unchecked.get(kind, 0) + 1
+        return False
+
+    def directive(self, node: nodes.Element, testnodetype: str) -> Example | None:
+        """The example of a ``sphinx.ext.doctest`` directive's node (a
+        ``testoutput`` gives its expected output as ``want``)."""
+        text = str(node.get("test") or node.astext())
+        options = _flag_names(node.get("options"))
+        markers = self.markers_for(node)
+        skip_if = node.get("skipif")
+        if skip_if and markers.skip_if is None:
+            markers.skip_if = str(skip_if)
+        if ("SKIP", True) in options:
+            markers.skip = markers.skip or "doctest option SKIP"
+        if testnodetype == "doctest":
+            return self.make(node, "pycon", text, options=options, markers=markers)
+        if testnodetype == "testcode":
+            return self.make(node, "code", text, markers=markers)
+        if testnodetype == "testoutput":
+            path, lineno = _location(node, self.doctree)
+            # as sphinx.ext.doctest: blank lines need no <BLANKLINE>
+            options.append(("DONT_ACCEPT_BLANKLINE", True))
+            return Example(
+                "code", "", path, lineno, want=_as_output(text), options=tuple(options)
+            )
+        if testnodetype in ("testsetup", "testcleanup"):
+            ex = self.make(node, "code", text, markers=markers)
+            return None if ex is None else replace(ex, kind="setup")
+        return None
 
     def literal(self, node: nodes.literal_block) -> Example | None:
         language = _language(node)
@@ -490,15 +574,29 @@ def _as_output(text: str) -> str:
     return text if text.endswith("\n") or not text else text + "\n"
 
 
-def collect_examples(doctree: nodes.document) -> Collected:
-    """Collect the examples of ``doctree`` in document order.
+def collect_examples(
+    doctree: nodes.document,
+    *,
+    kinds: Collection[str] = EXAMPLE_KINDS,
+    doctest_blocks: str | None = None,
+) -> Collected:
+    """Collect the examples of ``doctree`` in running order.
 
-    ``testsetup`` blocks come first and ``testcleanup`` blocks last, as
-    ``sphinx.ext.doctest`` runs them. Paths are absolute; lines are 1-based
-    and point at the block's first code line in its own source file (the
-    included file for an ``.. include::``).
+    The document's own examples (group ``None``) keep document order. The
+    ``sphinx.ext.doctest`` blocks are grouped as that extension groups them:
+    per group, its ``testsetup`` blocks first, its tests in document order,
+    its ``testcleanup`` blocks last; a block of group ``*`` joins every
+    group; groups run in the order of their first block. Paths are
+    absolute; lines are 1-based and point at the block's first code line in
+    its own source file (the included file for an ``.. include::``).
 
     :param doctree: a document as read by docutils or Sphinx.
-    :returns: the examples and any problems with markers.
+    :param kinds: which kinds of block run, out of :data:`EXAMPLE_KINDS`;
+        the others are counted in :attr:`Collected.unchecked`.
+    :param doctest_blocks: the ``sphinx.ext.doctest`` group of reST doctest
+        blocks (its ``doctest_test_doctest_blocks``); ``None`` runs them as
+        ``pycon`` examples in the document's own namespace.
+    :returns: the examples, any problems with markers, and the blocks left
+        unchecked.
     """
-    return _Collector(doctree).collect()
+    return _Collector(doctree, kinds, doctest_blocks).collect()

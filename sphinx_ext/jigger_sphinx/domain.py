@@ -207,9 +207,10 @@ class JiggerDomain(Domain):
 
     name = "jigger"
     label = "jigger"
-    data_version = 2  # 2: DocResult packed in the pickle
+    data_version = 3  # 3: unchecked blocks per document
     initial_data = {
         "results": {},
+        "unchecked": {},
         "stale": {},
         "build": {"read": set(), "executed": set()},
     }
@@ -218,6 +219,18 @@ class JiggerDomain(Domain):
     def results(self) -> dict[str, DocResult]:
         """docname -> :class:`DocResult`."""
         return cast("dict[str, DocResult]", self.data["results"])
+
+    @property
+    def unchecked(self) -> dict[str, tuple[tuple[str, int], ...]]:
+        """docname -> ``(kind, count)`` of the blocks of kinds switched off."""
+        return cast("dict[str, tuple[tuple[str, int], ...]]", self.data["unchecked"])
+
+    def note_unchecked(self, docname: str, counts: tuple[tuple[str, int], ...]) -> None:
+        """Record the blocks ``docname`` has of kinds that do not run."""
+        if counts:
+            self.unchecked[docname] = counts
+        else:
+            self.unchecked.pop(docname, None)
 
     @property
     def stale(self) -> dict[str, DocResult]:
@@ -248,6 +261,7 @@ class JiggerDomain(Domain):
 
     def clear_doc(self, docname: str) -> None:
         """Drop ``docname``'s result, keeping it as reusable until re-read."""
+        self.unchecked.pop(docname, None)
         result = self.results.pop(docname, None)
         if result is not None:
             self.stale[docname] = result
@@ -260,7 +274,10 @@ class JiggerDomain(Domain):
         """Take a parallel reader's results for ``docnames``."""
         other_results = cast("dict[str, DocResult]", otherdata["results"])
         other_build = otherdata["build"]
+        other_unchecked = otherdata.get("unchecked", {})
         for docname in docnames:
+            if docname in other_unchecked:
+                self.unchecked[docname] = other_unchecked[docname]
             if docname in other_results:
                 self.results[docname] = other_results[docname]
                 self.stale.pop(docname, None)

@@ -46,7 +46,12 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sphinx.util import logging
 
-from jigger_sphinx.config import check_flags
+from jigger_sphinx.config import (
+    check_flags,
+    doctest_blocks_group,
+    doctest_flags,
+    doctest_loaded,
+)
 from jigger_sphinx.domain import DocResult, get_domain
 from jigger_sphinx.model import Example, Outcome
 
@@ -64,11 +69,13 @@ if TYPE_CHECKING:
 __all__ = [
     "ExamplesSession",
     "cache_key",
+    "document_cleanup",
     "document_setup",
     "imported_names",
     "report_failures",
     "run_document",
     "runner_options",
+    "runs_examples",
     "setup",
     "submit_document",
 ]
@@ -105,12 +112,31 @@ def imported_names(source: str) -> set[str]:
 
 
 def document_setup(app: Sphinx) -> str:
-    """The setup code every document runs first: ``jigger_setup`` and, when
-    ``sphinx.ext.doctest`` is loaded, its ``doctest_global_setup``."""
+    """The setup code every namespace of a document runs first:
+    ``jigger_setup`` and, when ``sphinx.ext.doctest`` is loaded, its
+    ``doctest_global_setup``."""
     parts = [app.config.jigger_setup]
-    if "sphinx.ext.doctest" in app.extensions:
+    if doctest_loaded(app.config):
         parts.append(getattr(app.config, "doctest_global_setup", "") or "")
     return "\n".join(part for part in parts if part)
+
+
+def document_cleanup(config: Config) -> str:
+    """The code every namespace of a document runs last: when
+    ``sphinx.ext.doctest`` is loaded, its ``doctest_global_cleanup``."""
+    if not doctest_loaded(config):
+        return ""
+    return str(getattr(config, "doctest_global_cleanup", "") or "")
+
+
+def runs_examples(app: Sphinx) -> bool:
+    """Whether this build runs the examples: ``jigger_run_examples`` is on
+    and the builder is one of ``jigger_example_builders``."""
+    builder = getattr(app, "builder", None)
+    name = getattr(builder, "name", "")
+    return bool(app.config.jigger_run_examples) and (
+        name in app.config.jigger_example_builders
+    )
 
 
 def runner_options(config: Config) -> dict[str, Any]:
@@ -137,10 +163,12 @@ def submit_document(
     return runner.submit_document(
         examples,
         setup=setup,
+        cleanup=document_cleanup(config),
         app_name=config.jigger_app_name,
         default_options=check_flags(
             "jigger_doctest_flags", config.jigger_doctest_flags
         ),
+        doctest_flags=doctest_flags(config),
     )
 
 
@@ -158,6 +186,8 @@ def cache_key(
         setup,
         config.jigger_app_name,
         repr(tuple(config.jigger_doctest_flags)),
+        repr(doctest_flags(config)),
+        document_cleanup(config),
         repr(float(config.jigger_example_timeout)),
         repr(int(config.jigger_max_output)),
         repr(tuple(deps)),
@@ -356,8 +386,12 @@ class ExamplesSession:
     ) -> list[str]:
         self.refresh(app)
         outdated = []
+        run = runs_examples(app)
         for docname, result in get_domain(env).results.items():
-            if any(self.current(app, dep) != fp for dep, fp in result.deps):
+            if any(self.current(app, dep) != fp for dep, fp in result.deps) or (
+                # read by a build that did not run its examples
+                run and result.example_count and not result.outcome_count
+            ):
                 outdated.append(docname)
         return outdated
 
@@ -374,7 +408,7 @@ class ExamplesSession:
             return known is None or known.example_count > 0
 
         if (
-            app.config.jigger_run_examples
+            runs_examples(app)
             and app.parallel <= 1
             and any(map(may_have_examples, docnames))
         ):
@@ -389,7 +423,12 @@ class ExamplesSession:
         domain = get_domain(env)
         from jigger_sphinx.collect import collect_examples
 
-        collected = collect_examples(doctree)
+        collected = collect_examples(
+            doctree,
+            kinds=app.config.jigger_example_kinds,
+            doctest_blocks=doctest_blocks_group(app.config),
+        )
+        domain.note_unchecked(docname, collected.unchecked)
         for problem in collected.problems:
             logger.warning(
                 problem.message,
@@ -404,7 +443,7 @@ class ExamplesSession:
         setup = document_setup(app)
         deps = self.deps_for(app, examples, setup)
         key = cache_key(examples, setup=setup, config=app.config, deps=deps)
-        run = app.config.jigger_run_examples
+        run = runs_examples(app)
         stale = domain.stale.get(docname)
         executed = False
         if stale is not None and stale.key == key and (stale.outcome_count or not run):

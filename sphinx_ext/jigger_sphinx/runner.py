@@ -510,25 +510,37 @@ class Runner:
         examples: Sequence[Example],
         *,
         setup: str = "",
+        cleanup: str = "",
         app_name: str = "app",
         default_options: Sequence[tuple[str, bool]] = (),
+        doctest_flags: int = 0,
     ) -> list[Outcome]:
         """Run one document's examples; one :class:`Outcome` per example, in
         the same order.
 
         :param examples: the document's examples, in document order.
-        :param setup: code run first in the fresh namespace (for example
-            config's ``jigger_setup``); if it fails, the first example fails
-            naming it and the rest are ``not-run``.
+        :param setup: code run first in each fresh namespace (for example
+            config's ``jigger_setup``); if it fails, the namespace's first
+            example fails naming it and its others are ``not-run``.
+        :param cleanup: code run last in each namespace (for example
+            ``doctest_global_cleanup``); if it fails, the namespace's last
+            example fails naming it.
         :param app_name: the namespace name of the WSGI app ``http``
             examples are sent to.
-        :param default_options: doctest flags for every example, under each
-            example's own ``options``.
+        :param default_options: doctest flags for every example of the
+            document's own namespace, under each example's own ``options``.
+        :param doctest_flags: the default option flags (an ``int``) of the
+            examples of ``sphinx.ext.doctest`` groups.
         :raises ValueError: for an unknown name in ``default_options`` (a
             configuration error, not the reader's code).
         """
         return self.submit_document(
-            examples, setup=setup, app_name=app_name, default_options=default_options
+            examples,
+            setup=setup,
+            cleanup=cleanup,
+            app_name=app_name,
+            default_options=default_options,
+            doctest_flags=doctest_flags,
         ).outcomes()
 
     def submit_document(
@@ -536,8 +548,10 @@ class Runner:
         examples: Sequence[Example],
         *,
         setup: str = "",
+        cleanup: str = "",
         app_name: str = "app",
         default_options: Sequence[tuple[str, bool]] = (),
+        doctest_flags: int = 0,
     ) -> PendingDocument:
         """Start running one document's examples and return at once; the
         outcomes come from :meth:`PendingDocument.outcomes`.
@@ -575,10 +589,13 @@ class Runner:
                     ex.skip,
                     ex.skip_if,
                     ex.xfail,
+                    ex.group,
                 )
                 for ex in examples
             ],
             "setup": setup,
+            "cleanup": cleanup,
+            "doctest_flags": doctest_flags,
             "app_name": app_name,
             "flags": flags,
             "max_output": self.max_output,
