@@ -61,6 +61,8 @@ An unknown marker, or a marker not followed by a block, is reported as a
 
 from __future__ import annotations
 
+import ast
+import functools
 import os
 import re
 from collections.abc import Collection, Iterator
@@ -81,6 +83,7 @@ __all__ = [
     "Collected",
     "Problem",
     "collect_examples",
+    "docstring_location",
 ]
 
 PYCON_LANGUAGES = frozenset({"pycon", "python-console"})
@@ -173,7 +176,102 @@ def _location(node: nodes.Node, doctree: nodes.document) -> tuple[str, int]:
     source, line = get_source_line(node)
     if not source:
         source = doctree.get("source") or "<unknown>"
+    if _DOCSTRING in source and line:
+        found = docstring_location(source, line)
+        if found is not None:
+            return found
     return os.path.abspath(source), line or 0
+
+
+_DOCSTRING = ":docstring of "
+
+
+def _docstring_node(
+    tree: ast.Module, dotted: str, path: str
+) -> ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef | None:
+    """The module, class or function of ``tree`` (the module at ``path``)
+    that ``dotted`` (a full name such as ``pkg.mod.Class.method``) names, by
+    its longest tail."""
+    parts = dotted.split(".")
+    stem = os.path.splitext(os.path.basename(path))[0]
+    if stem == "__init__":
+        stem = os.path.basename(os.path.dirname(os.path.abspath(path)))
+    for start in range(len(parts)):
+        node: ast.AST = tree
+        for name in parts[start:]:
+            body = getattr(node, "body", [])
+            found = [
+                child
+                for child in body
+                if isinstance(
+                    child, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef
+                )
+                and child.name == name
+            ]
+            if not found:
+                break
+            node = found[-1]
+        else:
+            if isinstance(
+                node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef
+            ):
+                return node
+    if parts[-1] == stem:
+        return tree  # the module's own docstring
+    return None
+
+
+def _parsed(path: str) -> ast.Module | None:
+    try:
+        mtime = os.stat(path).st_mtime_ns
+    except OSError:
+        return None
+    return _parsed_at(path, mtime)
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed_at(path: str, mtime: int) -> ast.Module | None:
+    """The syntax tree of ``path`` as it was at ``mtime`` (edits between
+    builds in one process are seen)."""
+    try:
+        with open(path, "rb") as fh:
+            return ast.parse(fh.read(), path)
+    except (OSError, SyntaxError, ValueError):
+        return None
+
+
+def docstring_location(source: str, line: int) -> tuple[str, int] | None:
+    """The ``.py`` file and line of line ``line`` of a docstring that Sphinx
+    names ``path/to/mod.py:docstring of pkg.mod.func``; ``None`` when the
+    docstring cannot be found in the file (a generated or inherited one).
+
+    Sphinx counts lines from the docstring's first non-blank line, after
+    dropping leading blank lines, as autodoc prepares docstrings.
+    """
+    path, _, dotted = source.partition(_DOCSTRING)
+    tree = _parsed(os.path.abspath(path))
+    if tree is None:
+        return None
+    node = _docstring_node(tree, dotted.strip(), path)
+    if node is None or not node.body:
+        return None
+    first = node.body[0]
+    if not (
+        isinstance(first, ast.Expr)
+        and isinstance(first.value, ast.Constant)
+        and isinstance(first.value.value, str)
+    ):
+        return None
+    text = first.value.value
+    lines = text.expandtabs().splitlines()
+    if lines:
+        lines[0] = lines[0].lstrip()
+    blank = 0
+    while blank < len(lines) and not lines[blank].strip():
+        blank += 1
+    if line > len(lines) - blank:
+        return None  # not this docstring's own line (autoclass_content, ...)
+    return os.path.abspath(path), first.lineno + blank + line - 1
 
 
 def _first_line(text: str) -> str:

@@ -130,6 +130,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # The items carry pytest-xdist's mark; declared here too, so that
+    # --strict-markers accepts it when pytest-xdist is not installed.
+    config.addinivalue_line(
+        "markers", "xdist_group(name): keep a document's examples on one worker"
+    )
     if not config.getoption("jigger_docs"):
         return
     base = config.invocation_params.dir
@@ -234,14 +239,21 @@ class DocumentFile(pytest.File):
 
     def collect(self) -> Iterator[ExampleItem]:
         root = self.config.rootpath
+        seen: dict[str, int] = {}
         for index, example in enumerate(self.project.examples(self.docname)):
             try:
                 shown = os.path.relpath(example.path, root)
             except ValueError:  # another drive
                 shown = example.path
-            item: ExampleItem = ExampleItem.from_parent(
-                self, name=f"{shown}:{example.lineno}"
-            )
+            name = f"{shown}:{example.lineno}"
+            if example.group is not None:
+                name += f"@{example.group}"
+            # unique within the document (pytest-xdist drops items whose ids
+            # repeat): the same docstring documented twice, a "*" block
+            seen[name] = seen.get(name, 0) + 1
+            if seen[name] > 1:
+                name += f"#{seen[name]}"
+            item: ExampleItem = ExampleItem.from_parent(self, name=name)
             item.index = index
             item.example = example
             item.shown_path = shown

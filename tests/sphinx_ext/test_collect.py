@@ -9,7 +9,7 @@ import pytest
 from docutils.core import publish_doctree
 from sphinx.testing.util import SphinxTestApp
 
-from jigger_sphinx.collect import collect_examples
+from jigger_sphinx.collect import collect_examples, docstring_location
 from jigger_sphinx.domain import get_domain
 from jigger_sphinx.model import Example
 
@@ -143,3 +143,26 @@ def test_plain_docutils_doctree() -> None:
     (example,) = collect_examples(tree).examples
     assert (example.kind, example.lineno, example.xfail) == ("pycon", 6, "demo")
     assert example.path.endswith("demo.rst")
+
+
+def test_docstring_location_maps_sphinx_docstring_lines_to_the_file(
+    tmp_path: Path,
+) -> None:
+    module = tmp_path / "mod.py"
+    module.write_text(
+        '"""Module.\n\n>>> 1\n1\n"""\n\n\n'
+        "class K:\n"
+        '    """\n    Leading blank line.\n\n    >>> 2\n    2\n    """\n\n'
+        "    @staticmethod\n"
+        "    def m() -> None:\n"
+        '        """M.\n\n        >>> 3\n        """\n',
+        encoding="utf-8",
+    )
+    source = f"{module}:docstring of "
+    assert docstring_location(source + "mod", 3) == (str(module), 3)
+    # autodoc drops the blank first line: its line 3 is the file's line 12
+    assert docstring_location(source + "pkg.mod.K", 3) == (str(module), 12)
+    assert docstring_location(source + "mod.K.m", 3) == (str(module), 20)
+    # not a line of that docstring, or no such object: Sphinx's form stays
+    assert docstring_location(source + "mod.K.m", 30) is None
+    assert docstring_location(source + "mod.nothing", 1) is None

@@ -293,3 +293,19 @@ def test_an_unknown_kind_is_a_config_error(
             srcdir=copy_root("ex-doctest"),
             confoverrides={"jigger_example_kinds": ["pyconsole"]},
         )
+
+
+def test_docstring_examples_are_reported_at_their_python_line(
+    make_app: Callable[..., SphinxTestApp],
+    copy_root: Callable[[str], Path],
+    warnings_of: Warnings,
+) -> None:
+    srcdir = copy_root("ex-autodoc")
+    assert _doctest_builder_counts(srcdir) == (9, 3)
+    app = _build(make_app, srcdir)
+    assert warnings_of(app.warning.getvalue(), app.srcdir) == [
+        ("tally.py:33", "expected '3', got '2'"),  # the failing >>> line
+        ("tally.py:20", "expected '5', got '4'"),  # automodule's halve
+        ("tally.py:20", "expected '5', got '4'"),  # autofunction's halve
+    ]
+    assert "3 failed" in _summary(app)
