@@ -177,13 +177,15 @@ def compile_at(
             source, path, mode, flags=flags, dont_inherit=True
         )
     except SyntaxError:
-        # Compile again, padded, so the error carries the real line number.
-        padded = "\n" * (lineno - 1) + source
-        padded_code: types.CodeType = compile(
-            padded, path, mode, flags=flags, dont_inherit=True
-        )
-        return padded_code
-    return _shift_lines(code, lineno - 1) if lineno > 1 else code
+        pass  # compiled again below, outside this handler: no chained error
+    else:
+        return _shift_lines(code, lineno - 1) if lineno > 1 else code
+    # Padded, so that the error carries the real line number.
+    padded = "\n" * (lineno - 1) + source
+    padded_code: types.CodeType = compile(
+        padded, path, mode, flags=flags, dont_inherit=True
+    )
+    return padded_code
 
 
 def _skip_engine_frames(tb: types.TracebackType | None) -> types.TracebackType | None:
@@ -197,6 +199,17 @@ def format_traceback(exc: BaseException) -> str:
     tb = _skip_engine_frames(exc.__traceback__)
     lines = traceback.format_exception(type(exc), exc, tb)
     return "".join(lines).rstrip("\n")
+
+
+def error_line(exc: BaseException, path: str, lineno: int) -> int:
+    """The line to report for ``exc`` raised by code starting at ``lineno``
+    of ``path``: a syntax error's own line, else ``lineno``."""
+    if isinstance(exc, SyntaxError) and exc.lineno:
+        if exc.filename == path:
+            return exc.lineno
+        if (exc.filename or "").startswith("<doctest "):  # compiled from line 1
+            return lineno + exc.lineno - 1
+    return lineno
 
 
 def exception_summary(exc: BaseException) -> str:
@@ -369,7 +382,7 @@ class Document:
                 continue
             if stmt.exc_msg is None:
                 result.fail(
-                    stmt.lineno,
+                    error_line(run.exc, path, stmt.lineno),
                     exception_summary(run.exc),
                     self.with_output(format_traceback(run.exc), run),
                 )
@@ -405,7 +418,7 @@ class Document:
         if run.exc is not None:
             if want_exc is None:
                 result.fail(
-                    lineno,
+                    error_line(run.exc, path, lineno),
                     exception_summary(run.exc),
                     self.with_output(format_traceback(run.exc), run),
                 )

@@ -211,6 +211,7 @@ class JiggerDomain(Domain):
     initial_data = {
         "results": {},
         "unchecked": {},
+        "problems": {},
         "stale": {},
         "build": {"read": set(), "executed": set()},
     }
@@ -231,6 +232,23 @@ class JiggerDomain(Domain):
             self.unchecked[docname] = counts
         else:
             self.unchecked.pop(docname, None)
+
+    @property
+    def problems(self) -> dict[str, tuple[tuple[str, int, str], ...]]:
+        """docname -> ``(path, line, message)`` of each mistake in its
+        markers; kept until the document is read again without them."""
+        return cast(
+            "dict[str, tuple[tuple[str, int, str], ...]]", self.data["problems"]
+        )
+
+    def note_problems(
+        self, docname: str, problems: tuple[tuple[str, int, str], ...]
+    ) -> None:
+        """Record the marker mistakes of ``docname``."""
+        if problems:
+            self.problems[docname] = problems
+        else:
+            self.problems.pop(docname, None)
 
     @property
     def stale(self) -> dict[str, DocResult]:
@@ -262,6 +280,7 @@ class JiggerDomain(Domain):
     def clear_doc(self, docname: str) -> None:
         """Drop ``docname``'s result, keeping it as reusable until re-read."""
         self.unchecked.pop(docname, None)
+        self.problems.pop(docname, None)
         result = self.results.pop(docname, None)
         if result is not None:
             self.stale[docname] = result
@@ -275,7 +294,10 @@ class JiggerDomain(Domain):
         other_results = cast("dict[str, DocResult]", otherdata["results"])
         other_build = otherdata["build"]
         other_unchecked = otherdata.get("unchecked", {})
+        other_problems = otherdata.get("problems", {})
         for docname in docnames:
+            if docname in other_problems:
+                self.problems[docname] = other_problems[docname]
             if docname in other_unchecked:
                 self.unchecked[docname] = other_unchecked[docname]
             if docname in other_results:

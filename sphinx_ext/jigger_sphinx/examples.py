@@ -73,6 +73,7 @@ __all__ = [
     "document_setup",
     "imported_names",
     "report_failures",
+    "report_problems",
     "run_document",
     "runner_options",
     "runs_examples",
@@ -208,6 +209,16 @@ def report_failures(result: DocResult) -> None:
             location=f"{example.path}:{outcome.lineno or example.lineno}",
             type="jigger",
             subtype="example",
+        )
+
+
+def report_problems(problems: Iterable[tuple[str, int, str]]) -> None:
+    """One error per marker mistake, at its file and line. They fail the
+    build (see :mod:`jigger_sphinx.summary`) and are reported again by every
+    build until fixed."""
+    for path, lineno, message in problems:
+        logger.error(
+            message, location=f"{path}:{lineno}", type="jigger", subtype="marker"
         )
 
 
@@ -429,13 +440,9 @@ class ExamplesSession:
             doctest_blocks=doctest_blocks_group(app.config),
         )
         domain.note_unchecked(docname, collected.unchecked)
-        for problem in collected.problems:
-            logger.warning(
-                problem.message,
-                location=f"{problem.path}:{problem.lineno}",
-                type="jigger",
-                subtype="marker",
-            )
+        problems = tuple((p.path, p.lineno, p.message) for p in collected.problems)
+        domain.note_problems(docname, problems)
+        report_problems(problems)
         examples = collected.examples
         if not examples:
             domain.store(docname, DocResult(key="", examples=()), executed=False)
@@ -489,6 +496,7 @@ class ExamplesSession:
         domain.forget_stale()
         for docname in sorted(domain.results):
             if docname not in domain.read_this_build:
+                report_problems(domain.problems.get(docname, ()))
                 report_failures(domain.results[docname])
 
     def on_build_finished(self, app: Sphinx, exception: BaseException | None) -> None:

@@ -34,7 +34,12 @@ setting that turns them on::
 
 R and B come from :func:`jigger_sphinx.references.reference_counts`.
 
-When anything failed (F or B above zero) the build's exit status becomes 1,
+A mistake in a jigger marker (``.. jigger: skipp``) is an error at its line,
+reported by every build until fixed; the line then ends with
+``; M marker errors``.
+
+When anything failed (F or B above zero, or a marker error) the build's exit
+status becomes 1,
 unless ``jigger_fail_on_error = False``; the ``jigger-check`` builder always
 exits 1 then.
 
@@ -83,6 +88,8 @@ class Counts:
     not_run_reason: str = ""
     #: ``(kind, count)`` of the blocks of kinds switched off
     unchecked: tuple[tuple[str, int], ...] = ()
+    #: mistakes in jigger markers (they fail the build)
+    marker_errors: int = 0
 
     @property
     def cached(self) -> int:
@@ -108,6 +115,9 @@ def count_examples(env: BuildEnvironment, not_run_reason: str = "") -> Counts:
             not_run += result.example_count
         elif docname in domain.executed_this_build:
             executed += result.example_count
+    marker_errors = sum(
+        len(found) for name, found in domain.problems.items() if name in env.all_docs
+    )
     unchecked: dict[str, int] = {}
     for docname, counts in domain.unchecked.items():
         if docname in env.all_docs:
@@ -122,6 +132,7 @@ def count_examples(env: BuildEnvironment, not_run_reason: str = "") -> Counts:
         not_run,
         not_run_reason if not_run else "",
         tuple(sorted(unchecked.items())),
+        marker_errors,
     )
 
 
@@ -159,6 +170,9 @@ def format_summary(counts: Counts, refs: tuple[int, int]) -> str:
         f"{counts.failed} failed, {counts.skipped} skipped ({ran}); "
         f"{refs[0]} references checked, {refs[1]} broken"
     )
+    if counts.marker_errors:
+        noun = "error" if counts.marker_errors == 1 else "errors"
+        line += f"; {counts.marker_errors} marker {noun}"
     if counts.unchecked:
         total = sum(count for _, count in counts.unchecked)
         kinds = ", ".join(f"{count} {kind}" for kind, count in counts.unchecked)
@@ -187,7 +201,7 @@ def on_build_finished(app: Sphinx, exception: BaseException | None) -> None:
     counts = count_examples(app.env, not_run_reason(app))
     refs = reference_counts(app.env)
     logger.info(format_summary(counts, refs))
-    failed = bool(counts.failed or refs[1])
+    failed = bool(counts.failed or refs[1] or counts.marker_errors)
     strict = app.builder.name == "jigger-check" or app.config.jigger_fail_on_error
     if failed and strict:
         app.statuscode = 1

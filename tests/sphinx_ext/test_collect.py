@@ -107,7 +107,7 @@ def test_markers_set_skip_xfail_options_and_setup(collected: SphinxTestApp) -> N
     assert ("setup", 28, None, None, None, ()) in summary
 
 
-def test_marker_mistakes_are_warnings_at_their_line(
+def test_marker_mistakes_are_errors_at_their_line(
     collected: SphinxTestApp, warnings_of: Warnings
 ) -> None:
     found = warnings_of(collected.warning.getvalue(), collected.srcdir)
