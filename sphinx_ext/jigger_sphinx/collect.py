@@ -29,7 +29,8 @@ order, these become :class:`~jigger_sphinx.model.Example` objects:
   setup first and its cleanup last (see :func:`collect_examples`).
 
 Which of these kinds run is chosen by ``jigger_example_kinds`` (see
-:data:`EXAMPLE_KINDS`); the blocks of the other kinds are only counted.
+:data:`~jigger_sphinx.config.EXAMPLE_KINDS`); the blocks of the other kinds
+are only counted.
 
 Blocks pulled in by ``literalinclude`` are shown, not run.
 
@@ -115,7 +116,7 @@ class Collected:
     """What :func:`collect_examples` found in one doctree.
 
     ``unchecked`` holds ``(kind, count)`` pairs for the blocks of kinds that
-    are switched off (see :data:`EXAMPLE_KINDS`).
+    are switched off (see :data:`~jigger_sphinx.config.EXAMPLE_KINDS`).
     """
 
     examples: tuple[Example, ...]
@@ -689,8 +690,9 @@ def collect_examples(
     its own source file (the included file for an ``.. include::``).
 
     :param doctree: a document as read by docutils or Sphinx.
-    :param kinds: which kinds of block run, out of :data:`EXAMPLE_KINDS`;
-        the others are counted in :attr:`Collected.unchecked`.
+    :param kinds: which kinds of block run, out of
+        :data:`~jigger_sphinx.config.EXAMPLE_KINDS`; the others are counted
+        in ``Collected.unchecked``.
     :param doctest_blocks: the ``sphinx.ext.doctest`` group of reST doctest
         blocks (its ``doctest_test_doctest_blocks``); ``None`` runs them as
         ``pycon`` examples in the document's own namespace.

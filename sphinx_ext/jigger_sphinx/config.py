@@ -4,31 +4,30 @@ Every value is registered with a type and checked when the configuration is
 read (event ``config-inited``); a wrong value stops the build with a message
 that names the value, what it holds and what was expected.
 
-========================== ============ ======== =====================================
-name                       type         default  meaning
-========================== ============ ======== =====================================
-``jigger_example_timeout`` float        ``10``   seconds one example may run
-``jigger_setup``           str          ``""``   code run first in every document
-``jigger_watch``           list of str  ``[]``   paths (relative to the conf dir) of
-                                                 the code the examples run against
-``jigger_app_name``        str          ``app``  the name of the WSGI app that
-                                                 ``http`` blocks are sent to
-``jigger_doctest_flags``   list of str  ``[]``   doctest flags for every example,
-                                                 e.g. ``["ELLIPSIS"]``
-``jigger_max_output``      int          10**6    characters of output an example
-                                                 may print before it fails
-``jigger_fail_on_error``   bool         ``True`` a failed example makes the build's
-                                                 exit status non-zero (``False``:
-                                                 only warn)
-``jigger_run_examples``    bool         ``True`` ``False`` collects examples
-                                                 without running them
-``jigger_example_kinds``   list of str  (auto)   which kinds of block run, out of
-                                                 :data:`EXAMPLE_KINDS`
-``jigger_example_builders`` list of str (html)   the builders whose builds run the
-                                                 examples
-``jigger_checked_footer``  bool         (auto)   see :mod:`.versions`
-``jigger_changelog``       str          (auto)   see :mod:`.versions`
-========================== ============ ======== =====================================
+============================= ============ ========= ===================================
+name                          type         default   meaning
+============================= ============ ========= ===================================
+``jigger_example_timeout``    float        ``10``    seconds one example may run
+``jigger_setup``              str          ``""``    code run first in every namespace
+``jigger_watch``              list of str  ``[]``    paths (relative to the conf dir) of
+                                                     the code the examples run against
+``jigger_app_name``           str          ``app``   the name of the WSGI app that
+                                                     ``http`` blocks are sent to
+``jigger_doctest_flags``      list of str  ``[]``    doctest flags for every example of
+                                                     the document's own namespace, e.g.
+                                                     ``["ELLIPSIS"]``
+``jigger_max_output``         int          10**6     characters of output an example may
+                                                     print before it fails
+``jigger_fail_on_error``      bool         ``True``  a failed example makes the build's
+                                                     exit status non-zero (``False``:
+                                                     only warn)
+``jigger_run_examples``       bool         ``True``  ``False`` collects examples without
+                                                     running them
+``jigger_example_kinds``      list of str  (auto)    which kinds of block run, out of
+                                                     :data:`EXAMPLE_KINDS`
+``jigger_example_builders``   list of str  (html)    the builders whose builds run the
+                                                     examples
+============================= ============ ========= ===================================
 
 **What runs by default.** In a project that loads ``sphinx.ext.doctest``,
 ``jigger_example_kinds`` defaults to ``["doctest"]``: the HTML build runs what

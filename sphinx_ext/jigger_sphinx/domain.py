@@ -30,7 +30,13 @@ from jigger_sphinx.model import Example, Outcome
 if TYPE_CHECKING:
     from sphinx.environment import BuildEnvironment
 
-__all__ = ["DocResult", "JiggerDomain", "example_counts", "get_domain"]
+__all__ = [
+    "DocResult",
+    "JiggerDomain",
+    "example_counts",
+    "example_tally",
+    "get_domain",
+]
 
 _EXAMPLE_FIELDS = tuple(f.name for f in fields(Example))
 _OUTCOME_FIELDS = tuple(f.name for f in fields(Outcome))
@@ -329,3 +335,20 @@ def example_counts(env: BuildEnvironment, docname: str) -> tuple[int, int] | Non
     if result is None or not result.example_count or not result.outcome_count:
         return None
     return result.passed, len(result.outcomes)
+
+
+def example_tally(env: BuildEnvironment, docname: str) -> tuple[int, int, int] | None:
+    """``(passed, checked, skipped)`` for ``docname``'s examples that ran, or
+    ``None`` when the document has no examples or they were not run.
+
+    ``passed`` counts ``passed`` and ``xfailed``; ``checked`` counts the
+    examples that ran (every one but the skipped ones).
+    """
+    try:
+        domain = get_domain(env)
+    except KeyError:
+        return None
+    result = domain.results.get(docname)
+    if result is None or not result.example_count or not result.outcome_count:
+        return None
+    return result.passed, result.outcome_count - result.skipped, result.skipped
