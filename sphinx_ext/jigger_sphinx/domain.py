@@ -28,6 +28,9 @@ from sphinx.domains import Domain
 from jigger_sphinx.model import Example, Outcome
 
 if TYPE_CHECKING:
+    from docutils import nodes
+    from sphinx import addnodes
+    from sphinx.builders import Builder
     from sphinx.environment import BuildEnvironment
 
 __all__ = [
@@ -290,6 +293,19 @@ class JiggerDomain(Domain):
         result = self.results.pop(docname, None)
         if result is not None:
             self.stale[docname] = result
+
+    def resolve_any_xref(
+        self,
+        env: BuildEnvironment,
+        fromdocname: str,
+        builder: Builder,
+        target: str,
+        node: addnodes.pending_xref,
+        contnode: nodes.Element,
+    ) -> list[tuple[str, nodes.reference]]:
+        """Nothing: this domain holds data only. (Without this method MyST
+        warns about the domain on every build that has an ``any`` reference.)"""
+        return []
 
     def forget_stale(self) -> None:
         """Drop cached results that no new read picked up."""
