@@ -141,11 +141,16 @@ def runs_examples(app: Sphinx) -> bool:
 
 
 def runner_options(config: Config) -> dict[str, Any]:
-    """The :class:`Runner` keyword arguments for ``config``."""
+    """The :class:`Runner` keyword arguments for ``config``. The examples'
+    ``sys.path`` starts with ``sphinx.ext.doctest``'s ``doctest_path``
+    (when that extension is loaded), then this process's ``sys.path``."""
+    extra: list[str] = []
+    if doctest_loaded(config):
+        extra = [str(entry) for entry in getattr(config, "doctest_path", ()) or ()]
     return {
         "timeout": float(config.jigger_example_timeout),
         "max_output": int(config.jigger_max_output),
-        "sys_path": [entry for entry in sys.path if entry],
+        "sys_path": extra + [entry for entry in sys.path if entry],
     }
 
 

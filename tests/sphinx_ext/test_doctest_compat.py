@@ -71,12 +71,12 @@ def test_html_build_passes_what_the_doctest_builder_passes(
     warnings_of: Warnings,
 ) -> None:
     srcdir = copy_root("ex-doctest")
-    assert _doctest_builder_counts(srcdir) == (18, 0)
+    assert _doctest_builder_counts(srcdir) == (20, 0)
     app = _build(make_app, srcdir)
     assert warnings_of(app.warning.getvalue(), app.srcdir) == []
     assert _summary(app) == (
-        "jigger-sphinx: 26 examples: 24 passed, 0 failed, 2 skipped "
-        "(26 executed, 0 cached); 0 references checked, 0 broken; "
+        "jigger-sphinx: 27 examples: 25 passed, 0 failed, 2 skipped "
+        "(27 executed, 0 cached); 0 references checked, 0 broken; "
         "3 blocks not checked (1 http, 1 pycon, 1 python): add their kinds "
         "to jigger_example_kinds to run them"
     )
@@ -91,10 +91,10 @@ def test_both_builders_fail_the_same_example(
     srcdir = copy_root("ex-doctest")
     with (srcdir / "flags.rst").open("a", encoding="utf-8") as fh:
         fh.write("\n.. doctest:: red\n\n   >>> len('four')\n   5\n")
-    assert _doctest_builder_counts(srcdir) == (19, 1)
+    assert _doctest_builder_counts(srcdir) == (21, 1)
     app = _build(make_app, srcdir)
     assert warnings_of(app.warning.getvalue(), app.srcdir) == [
-        ("flags.rst:34", "expected '5', got '4'")
+        ("flags.rst:40", "expected '5', got '4'")
     ]
     assert app.statuscode == 1
 
@@ -110,6 +110,7 @@ def test_default_flags_are_sphinx_ext_doctests(
         ("passed", 14),
         ("passed", 24),
         ("passed", 29),
+        ("passed", 34),  # doctest_path is on the examples' sys.path
     ]
 
 
@@ -130,6 +131,7 @@ def test_doctest_default_flags_is_honoured(
         ("failed", 14),
         ("passed", 24),
         ("passed", 29),
+        ("passed", 34),  # doctest_path is on the examples' sys.path
     ]
 
 
@@ -223,8 +225,8 @@ def test_other_builders_do_not_run_the_examples(
     app = _build(make_app, copy_root("ex-doctest"), builder)
     assert get_domain(app.env).executed_this_build == set()
     assert _summary(app).startswith(
-        "jigger-sphinx: 26 examples: 0 passed, 0 failed, 0 skipped (0 executed, "
-        f"0 cached, 26 not run: the {builder} builder is not in "
+        "jigger-sphinx: 27 examples: 0 passed, 0 failed, 0 skipped (0 executed, "
+        f"0 cached, 27 not run: the {builder} builder is not in "
         "jigger_example_builders)"
     )
 
@@ -242,7 +244,7 @@ def test_doctest_builder_beside_jigger_sphinx_runs_examples_once(
     )
     assert done.returncode == 0, done.stderr
     assert (
-        "(0 executed, 0 cached, 26 not run: the doctest builder is not in "
+        "(0 executed, 0 cached, 27 not run: the doctest builder is not in "
         "jigger_example_builders)"
     ) in done.stdout
 
@@ -256,7 +258,7 @@ def test_a_builder_can_be_asked_to_run_them(
         "text",
         confoverrides={"jigger_example_builders": ["text"]},
     )
-    assert _summary(app).startswith("jigger-sphinx: 26 examples: 24 passed")
+    assert _summary(app).startswith("jigger-sphinx: 27 examples: 25 passed")
 
 
 def test_html_after_a_build_that_did_not_run_runs_them(
@@ -264,11 +266,11 @@ def test_html_after_a_build_that_did_not_run_runs_them(
 ) -> None:
     srcdir = copy_root("ex-doctest")
     text = _build(make_app, srcdir, "text")
-    assert "26 not run" in _summary(text)
+    assert "27 not run" in _summary(text)
     # the same environment (builddir/doctrees), no document changed
     app = _build(make_app, srcdir)
     assert app.doctreedir == text.doctreedir
-    assert "24 passed" in _summary(app)
+    assert "25 passed" in _summary(app)
 
 
 def test_no_examples_run_is_not_called_cached(
@@ -279,7 +281,7 @@ def test_no_examples_run_is_not_called_cached(
         copy_root("ex-doctest"),
         confoverrides={"jigger_run_examples": False},
     )
-    assert "(0 executed, 0 cached, 26 not run: jigger_run_examples = False)" in (
+    assert "(0 executed, 0 cached, 27 not run: jigger_run_examples = False)" in (
         _summary(app)
     )
 
