@@ -311,3 +311,23 @@ def test_docstring_examples_are_reported_at_their_python_line(
         ("tally.py:20", "expected '5', got '4'"),  # autofunction's halve
     ]
     assert "3 failed" in _summary(app)
+
+
+@pytest.mark.parametrize("trim", [True, False])
+def test_trim_doctest_flags_changes_the_page_not_the_outcome(
+    make_app: Callable[..., SphinxTestApp],
+    copy_root: Callable[[str], Path],
+    trim: bool,
+) -> None:
+    app = _build(
+        make_app, copy_root("ex-doctest"), confoverrides={"trim_doctest_flags": trim}
+    )
+    page = (app.outdir / "options.html").read_text(encoding="utf-8")
+    # the block with :no-trim-doctest-flags: always shows its flag; the
+    # doctest block shows it only when flags are not trimmed
+    assert page.count("# doctest: +NORMALIZE_WHITESPACE") == (1 if trim else 2)
+    # either way the flags apply
+    assert {status for status, _ in _statuses(app, "options")} == {
+        "passed",
+        "skipped",
+    }
