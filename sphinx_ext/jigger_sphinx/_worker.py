@@ -58,6 +58,7 @@ from .parse import (
 ExampleTuple = tuple[
     str, str, str, int, str | None, tuple[tuple[str, bool], ...], str | None,
     str | None, str | None, str | None,
+    tuple[tuple[str | None, str, tuple[tuple[str, bool], ...]], ...],
 ]  # fmt: skip
 
 #: The frame header of a message to the parent: payload length, send time.
@@ -70,6 +71,15 @@ _FUTURE_FLAGS: list[tuple[str, object, int]] = [
 ]
 _FLAG_NAMES = __import__("doctest").OPTIONFLAGS_BY_NAME
 _SKIP = _FLAG_NAMES["SKIP"]
+
+
+class _ConditionFailed(Exception):
+    """A ``:skipif:`` condition of a ``testoutput`` raised."""
+
+    def __init__(self, summary: str, detail: str) -> None:
+        super().__init__(summary)
+        self.summary = summary
+        self.detail = detail
 
 
 class OutputFlood(BaseException):
@@ -541,6 +551,16 @@ class Document:
                 )
             if run:
                 return "skipped", lineno, f"skip-if {skip_if!r} is true", ""
+        if kind == "code" and ex[10]:
+            try:
+                chosen = self.choose_output(ex[10], path, lineno)
+            except _ConditionFailed as failed:
+                return "failed", lineno, failed.summary, failed.detail
+            if chosen is not None:
+                want, output_options = chosen
+                flags = self.flags_for(output_options)
+            else:
+                want = None
         if kind == "pycon":
             result = self.run_pycon(source, path, lineno, flags)
         elif kind in ("code", "setup"):
@@ -564,6 +584,31 @@ class Document:
             reason = f" ({xfail})" if xfail else ""
             return "xpassed", lineno, f"expected to fail{reason}, but passed", ""
         return result.status, result.lineno, summary, detail
+
+    def choose_output(
+        self,
+        outputs: tuple[tuple[str | None, str, tuple[tuple[str, bool], ...]], ...],
+        path: str,
+        lineno: int,
+    ) -> tuple[str, tuple[tuple[str, bool], ...]] | None:
+        """The expected output (and its options) of the first ``testoutput``
+        whose ``:skipif:`` is false; ``None`` when all are skipped.
+
+        :raises _ConditionFailed: when a condition raised.
+        """
+        for skip_if, want, options in outputs:
+            if skip_if is not None:
+                value = self.execute_eval(skip_if, path, lineno)
+                if isinstance(value, BaseException):
+                    raise _ConditionFailed(
+                        f"skipif expression {skip_if!r} raised "
+                        f"{exception_summary(value)}",
+                        format_traceback(value),
+                    )
+                if value:
+                    continue
+            return want, options
+        return None
 
     def flags_for(self, options: tuple[tuple[str, bool], ...]) -> int:
         flags = self.base_flags if self.group is None else self.doctest_flags

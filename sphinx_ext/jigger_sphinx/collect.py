@@ -381,9 +381,20 @@ class _Group:
         elif testnodetype == "testcleanup":
             self.cleanup.append(ex)
         elif testnodetype == "testoutput":
-            if self.open_code:
+            if self.open_code and ex.want is not None:
                 code = self.tests[-1]
-                self.tests[-1] = replace(code, want=ex.want, options=ex.options)
+                choice: tuple[str | None, str, tuple[tuple[str, bool], ...]]
+                if ex.skip_if is not None:
+                    # left out when its condition holds: a later testoutput
+                    # may pair with the code instead
+                    choice = (ex.skip_if, ex.want, ex.options)
+                    self.tests[-1] = replace(code, outputs=(*code.outputs, choice))
+                    return
+                if code.outputs:
+                    choice = (None, ex.want, ex.options)
+                    self.tests[-1] = replace(code, outputs=(*code.outputs, choice))
+                else:
+                    self.tests[-1] = replace(code, want=ex.want, options=ex.options)
                 self.open_code = False
         else:
             self.tests.append(ex)
@@ -628,8 +639,15 @@ class _Collector:
             path, lineno = _location(node, self.doctree)
             # as sphinx.ext.doctest: blank lines need no <BLANKLINE>
             options.append(("DONT_ACCEPT_BLANKLINE", True))
+            skip_if = node.get("skipif")
             return Example(
-                "code", "", path, lineno, want=_as_output(text), options=tuple(options)
+                "code",
+                "",
+                path,
+                lineno,
+                want=_as_output(text),
+                options=tuple(options),
+                skip_if=str(skip_if) if skip_if else None,
             )
         if testnodetype in ("testsetup", "testcleanup"):
             ex = self.make(node, "code", text, markers=markers)

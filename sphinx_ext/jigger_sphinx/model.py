@@ -68,6 +68,11 @@ class Example:
         in its own namespace (a plain dict without ``__name__``), with code
         compiled under the name ``<doctest GROUP[N]>``, and with
         ``doctest_default_flags`` as the default option flags.
+    :param outputs: for a ``testcode`` whose ``testoutput`` blocks have a
+        ``:skipif:``: ``(skipif, want, options)`` alternatives in order; the
+        first whose ``skipif`` is false (or ``None``) is compared, as
+        ``sphinx.ext.doctest`` pairs the first ``testoutput`` it keeps; when
+        every one is skipped, the output is not compared.
     """
 
     kind: ExampleKind
@@ -80,6 +85,7 @@ class Example:
     skip_if: str | None = None
     xfail: str | None = None
     group: str | None = None
+    outputs: tuple[tuple[str | None, str, tuple[tuple[str, bool], ...]], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -590,6 +590,7 @@ class Runner:
                     ex.skip_if,
                     ex.xfail,
                     ex.group,
+                    ex.outputs,
                 )
                 for ex in examples
             ],

@@ -71,12 +71,12 @@ def test_html_build_passes_what_the_doctest_builder_passes(
     warnings_of: Warnings,
 ) -> None:
     srcdir = copy_root("ex-doctest")
-    assert _doctest_builder_counts(srcdir) == (20, 0)
+    assert _doctest_builder_counts(srcdir) == (21, 0)
     app = _build(make_app, srcdir)
     assert warnings_of(app.warning.getvalue(), app.srcdir) == []
     assert _summary(app) == (
-        "jigger-sphinx: 27 examples: 25 passed, 0 failed, 2 skipped "
-        "(27 executed, 0 cached); 0 references checked, 0 broken; "
+        "jigger-sphinx: 28 examples: 26 passed, 0 failed, 2 skipped "
+        "(28 executed, 0 cached); 0 references checked, 0 broken; "
         "3 blocks not checked (1 http, 1 pycon, 1 python): add their kinds "
         "to jigger_example_kinds to run them"
     )
@@ -91,7 +91,7 @@ def test_both_builders_fail_the_same_example(
     srcdir = copy_root("ex-doctest")
     with (srcdir / "flags.rst").open("a", encoding="utf-8") as fh:
         fh.write("\n.. doctest:: red\n\n   >>> len('four')\n   5\n")
-    assert _doctest_builder_counts(srcdir) == (21, 1)
+    assert _doctest_builder_counts(srcdir) == (22, 1)
     app = _build(make_app, srcdir)
     assert warnings_of(app.warning.getvalue(), app.srcdir) == [
         ("flags.rst:40", "expected '5', got '4'")
@@ -174,6 +174,7 @@ def test_directive_options_hide_skipif_pyversion_and_flags(
         ("passed", 31),  # :no-trim-doctest-flags: the inline flag applies
         ("passed", 34),  # a doctest block's inline flag applies too
         ("passed", 39),  # testoutput: blank lines need no <BLANKLINE>
+        ("passed", 53),  # the testoutput whose :skipif: is false
     ]
 
 
@@ -225,8 +226,8 @@ def test_other_builders_do_not_run_the_examples(
     app = _build(make_app, copy_root("ex-doctest"), builder)
     assert get_domain(app.env).executed_this_build == set()
     assert _summary(app).startswith(
-        "jigger-sphinx: 27 examples: 0 passed, 0 failed, 0 skipped (0 executed, "
-        f"0 cached, 27 not run: the {builder} builder is not in "
+        "jigger-sphinx: 28 examples: 0 passed, 0 failed, 0 skipped (0 executed, "
+        f"0 cached, 28 not run: the {builder} builder is not in "
         "jigger_example_builders)"
     )
 
@@ -244,7 +245,7 @@ def test_doctest_builder_beside_jigger_sphinx_runs_examples_once(
     )
     assert done.returncode == 0, done.stderr
     assert (
-        "(0 executed, 0 cached, 27 not run: the doctest builder is not in "
+        "(0 executed, 0 cached, 28 not run: the doctest builder is not in "
         "jigger_example_builders)"
     ) in done.stdout
 
@@ -258,7 +259,7 @@ def test_a_builder_can_be_asked_to_run_them(
         "text",
         confoverrides={"jigger_example_builders": ["text"]},
     )
-    assert _summary(app).startswith("jigger-sphinx: 27 examples: 25 passed")
+    assert _summary(app).startswith("jigger-sphinx: 28 examples: 26 passed")
 
 
 def test_html_after_a_build_that_did_not_run_runs_them(
@@ -266,11 +267,11 @@ def test_html_after_a_build_that_did_not_run_runs_them(
 ) -> None:
     srcdir = copy_root("ex-doctest")
     text = _build(make_app, srcdir, "text")
-    assert "27 not run" in _summary(text)
+    assert "28 not run" in _summary(text)
     # the same environment (builddir/doctrees), no document changed
     app = _build(make_app, srcdir)
     assert app.doctreedir == text.doctreedir
-    assert "25 passed" in _summary(app)
+    assert "26 passed" in _summary(app)
 
 
 def test_no_examples_run_is_not_called_cached(
@@ -281,7 +282,7 @@ def test_no_examples_run_is_not_called_cached(
         copy_root("ex-doctest"),
         confoverrides={"jigger_run_examples": False},
     )
-    assert "(0 executed, 0 cached, 27 not run: jigger_run_examples = False)" in (
+    assert "(0 executed, 0 cached, 28 not run: jigger_run_examples = False)" in (
         _summary(app)
     )
 
