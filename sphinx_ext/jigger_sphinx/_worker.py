@@ -564,9 +564,11 @@ class Document:
         if kind == "pycon":
             result = self.run_pycon(source, path, lineno, flags)
         elif kind in ("code", "setup"):
-            result = self.run_code(
-                source, path, lineno, want if kind == "code" else None, flags
-            )
+            if kind == "setup":
+                # sphinx.ext.doctest expects its setup and cleanup code to
+                # print nothing; the document's own setup blocks may print
+                want = "" if self.group is not None else None
+            result = self.run_code(source, path, lineno, want, flags)
         elif kind == "http":
             result = self.run_http(source, path, lineno, flags)
         else:
@@ -720,8 +722,9 @@ class Document:
         else:
             self.globs = {"__builtins__": builtins}
         result = None
+        quiet = "" if group is not None else None  # as setup code, above
         if self.setup.strip():
-            result = self.run_code(self.setup, "<jigger setup>", 1, None, 0)
+            result = self.run_code(self.setup, "<jigger setup>", 1, quiet, 0)
         self.setup_block = False
         return result if result is not None and result.status == "failed" else None
 
@@ -731,7 +734,8 @@ class Document:
         result = None
         if self.cleanup.strip():
             self.setup_block = False
-            result = self.run_code(self.cleanup, "<jigger cleanup>", 1, None, 0)
+            quiet = "" if self.group is not None else None
+            result = self.run_code(self.cleanup, "<jigger cleanup>", 1, quiet, 0)
         if self.group is not None:
             self.drop_namespace()
         return result if result is not None and result.status == "failed" else None

@@ -332,3 +332,24 @@ def test_trim_doctest_flags_changes_the_page_not_the_outcome(
         "passed",
         "skipped",
     }
+
+
+def test_setup_code_that_prints_fails_as_in_sphinx_ext_doctest(
+    make_app: Callable[..., SphinxTestApp],
+    copy_root: Callable[[str], Path],
+    warnings_of: Warnings,
+) -> None:
+    srcdir = copy_root("ex-doctest")
+    groups = srcdir / "groups.rst"
+    text = groups.read_text(encoding="utf-8")
+    groups.write_text(
+        text.replace('   value = "red"\n', '   value = "red"\n   print("chatty")\n'),
+        encoding="utf-8",
+    )
+    assert _doctest_builder_counts(srcdir)[1] == 0  # not among its tests...
+    report = (srcdir.parent / "_doctest" / "output.txt").read_text(encoding="utf-8")
+    assert "1 failure in setup code" in report  # ...but a failure all the same
+    app = _build(make_app, srcdir)
+    found = warnings_of(app.warning.getvalue(), app.srcdir)
+    assert found == [("groups.rst:10", "expected nothing, got 'chatty'")]
+    assert app.statuscode == 1
