@@ -17,10 +17,14 @@ with ``--jigger-conf-dir``, the command-line directory the file is in. Its
 examples are exactly those the Sphinx build collects, with the same setup,
 flags and timeout from ``conf.py``.
 
-**One document, one namespace.** A document's examples share state, so the
-first of its items to run runs the whole document, in order, and the others
-report their own outcome from that run. Under ``pytest-xdist`` each item
-carries an ``xdist_group`` mark named after its document: with
+**One document, one run.** A document's examples share state (its own
+namespace, and each ``sphinx.ext.doctest`` group's), so the first of its
+items to run runs the whole document, in order, and the others report their
+own outcome from that run. Items are named ``file:line``, with ``@group``
+for an example of a ``sphinx.ext.doctest`` group and ``#2``, ``#3``, ... for
+the same example collected again in one document, so every id is unique.
+Under ``pytest-xdist`` each item carries an ``xdist_group`` mark named after
+its document (the plugin declares the mark, for ``--strict-markers``): with
 ``--dist loadgroup`` a document stays on one worker; with other modes a worker
 that gets part of a document still runs the whole document itself, so no
 setup is ever lost (only repeated).

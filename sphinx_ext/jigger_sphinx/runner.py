@@ -362,9 +362,14 @@ def _without_engine_frames(text: str) -> str:
 class Runner:
     """Runs documents' examples in a worker subprocess; one instance per process.
 
-    Each call of :meth:`run_document` runs one document's examples in a fresh
-    namespace (a new ``__main__`` module) inside the worker: first ``setup``,
-    then each example in order, sharing state within the document only.
+    Each call of :meth:`run_document` runs one document's examples inside
+    the worker, namespace by namespace: the document's own examples
+    (``group`` ``None``) in a fresh ``__main__`` module, each
+    ``sphinx.ext.doctest`` group in a fresh dict of its own (see
+    :class:`~jigger_sphinx.model.Example`). Each namespace runs ``setup``
+    first, then its examples in order, then ``cleanup``; state is shared
+    within a namespace only. (The examples come ordered so that each
+    namespace's are consecutive, as the collector orders them.)
 
     **Writes.** Examples run with a private temporary directory as their
     working directory; it is empty when a document starts, emptied when the
