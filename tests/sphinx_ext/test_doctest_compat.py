@@ -353,3 +353,30 @@ def test_setup_code_that_prints_fails_as_in_sphinx_ext_doctest(
     found = warnings_of(app.warning.getvalue(), app.srcdir)
     assert found == [("groups.rst:10", "expected nothing, got 'chatty'")]
     assert app.statuscode == 1
+
+
+def test_doctest_test_doctest_blocks_names_their_group_or_leaves_them_out(
+    make_app: Callable[..., SphinxTestApp], copy_root: Callable[[str], Path]
+) -> None:
+    srcdir = copy_root("ex-doctest")
+    app = _build(
+        make_app,
+        srcdir,
+        "jigger-check",
+        confoverrides={"doctest_test_doctest_blocks": "blocks"},
+    )
+    result = get_domain(app.env).results["groups"]
+    assert [ex.group for ex in result.examples if ex.lineno == 33] == ["blocks"]
+
+    app = _build(
+        make_app,
+        srcdir,
+        "jigger-check",
+        confoverrides={"doctest_test_doctest_blocks": ""},
+        freshenv=True,
+    )
+    # sphinx.ext.doctest leaves them alone: they are pycon blocks of the page
+    assert [ex.lineno for ex in get_domain(app.env).results["flags"].examples] == [
+        24  # only the doctest directive
+    ]
+    assert "11 blocks not checked (1 http, 9 pycon, 1 python)" in _summary(app)
