@@ -69,6 +69,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ExamplesSession",
     "cache_key",
+    "doctest_settings",
     "document_cleanup",
     "document_setup",
     "imported_names",
@@ -120,6 +121,24 @@ def document_setup(app: Sphinx) -> str:
     if doctest_loaded(app.config):
         parts.append(getattr(app.config, "doctest_global_setup", "") or "")
     return "\n".join(part for part in parts if part)
+
+
+def doctest_settings(config: Config) -> str:
+    """The ``sphinx.ext.doctest`` settings the examples depend on, as one
+    string. That extension registers them without asking Sphinx to read the
+    documents again when they change, so the checker compares them itself
+    (``env-get-outdated``)."""
+    if not doctest_loaded(config):
+        return ""
+    return repr(
+        (
+            document_cleanup(config),
+            str(getattr(config, "doctest_global_setup", "") or ""),
+            doctest_flags(config),
+            doctest_blocks_group(config),
+            tuple(map(str, getattr(config, "doctest_path", ()) or ())),
+        )
+    )
 
 
 def document_cleanup(config: Config) -> str:
@@ -403,7 +422,13 @@ class ExamplesSession:
         self.refresh(app)
         outdated = []
         run = runs_examples(app)
-        for docname, result in get_domain(env).results.items():
+        domain = get_domain(env)
+        settings = doctest_settings(app.config)
+        if domain.data.get("doctest_settings", settings) != settings:
+            # which blocks are examples, and how they run, may have changed
+            outdated = sorted(domain.results)
+        domain.data["doctest_settings"] = settings
+        for docname, result in domain.results.items():
             if any(self.current(app, dep) != fp for dep, fp in result.deps) or (
                 # read by a build that did not run its examples
                 run and result.example_count and not result.outcome_count

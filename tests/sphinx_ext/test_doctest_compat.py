@@ -380,3 +380,23 @@ def test_doctest_test_doctest_blocks_names_their_group_or_leaves_them_out(
         24  # only the doctest directive
     ]
     assert "11 blocks not checked (1 http, 9 pycon, 1 python)" in _summary(app)
+
+
+def test_changing_a_sphinx_ext_doctest_setting_runs_the_examples_again(
+    make_app: Callable[..., SphinxTestApp], copy_root: Callable[[str], Path]
+) -> None:
+    srcdir = copy_root("ex-doctest")
+    first = _build(make_app, srcdir, "jigger-check")
+    assert "(28 executed, 0 cached)" in _summary(first)
+    same = _build(make_app, srcdir, "jigger-check")
+    assert "(0 executed, 28 cached)" in _summary(same)
+    # doctest_default_flags is registered without 'env': Sphinx alone
+    # would read nothing again, and report the old outcomes
+    changed = _build(
+        make_app,
+        srcdir,
+        "jigger-check",
+        confoverrides={"doctest_default_flags": 0},
+    )
+    assert "28 executed" in _summary(changed)
+    assert _statuses(changed, "flags")[1] == ("failed", 9)
