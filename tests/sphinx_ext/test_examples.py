@@ -330,3 +330,30 @@ def test_a_misspelled_marker_is_an_error_until_fixed(
     _touch_later(srcdir / "marker.rst", "Fixed\n=====\n\n.. jigger: skip\n\n>>> 1\n")
     app = _build(make_app, srcdir, freshenv=False)
     assert "marker error" not in _summary(app)
+
+
+def test_a_docstring_examples_traceback_quotes_the_python_files_lines(
+    make_app: Callable[..., SphinxTestApp], tmp_path: Path
+) -> None:
+    (tmp_path / "conf.py").write_text(
+        "import os, sys\n"
+        "sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))\n"
+        'extensions = ["sphinx.ext.autodoc", "jigger_sphinx"]\n'
+        'jigger_setup = "from calc import divide"\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "calc.py").write_text(
+        '"""Calc."""\n\n\ndef divide(a: int, b: int) -> float:\n'
+        '    """Divide.\n\n    >>> divide(1, 0)\n    0\n    """\n'
+        "    return a / b\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "index.rst").write_text(
+        "Calc\n====\n\n.. automodule:: calc\n   :members:\n", encoding="utf-8"
+    )
+    app = _build(make_app, tmp_path)
+    text = strip_escape_sequences(app.warning.getvalue())
+    calc = tmp_path / "calc.py"
+    assert f"{calc}:7: WARNING: ZeroDivisionError: division by zero" in text
+    assert f'File "{calc}", line 7, in <module>\n    divide(1, 0)' in text
+    assert f'File "{calc}", line 10, in divide\n    return a / b' in text
