@@ -368,8 +368,10 @@ class Runner:
     ``sphinx.ext.doctest`` group in a fresh dict of its own (see
     :class:`~jigger_sphinx.model.Example`). Each namespace runs ``setup``
     first, then its examples in order, then ``cleanup``; state is shared
-    within a namespace only. (The examples come ordered so that each
-    namespace's are consecutive, as the collector orders them.)
+    within a namespace only. The examples of one namespace are expected to
+    be consecutive, as the collector orders them: where they are not, each
+    consecutive part runs ``setup`` again, and a group's part starts with a
+    fresh dict.
 
     **Writes.** Examples run with a private temporary directory as their
     working directory; it is empty when a document starts, emptied when the
