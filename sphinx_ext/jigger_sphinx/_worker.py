@@ -262,8 +262,9 @@ class Document:
         # dict without __name__, as that extension gives its groups.
         self.globs: dict[str, Any] = self.module.__dict__
         self.group: str | None = None
-        self.setups_run = 0  # setup blocks run in the current group
+        self.setups_run = 0  # setup (then cleanup) blocks run in the group
         self.setup_block = False  # the current example is a setup block
+        self.tests_run = False  # a test ran in the group: setup is cleanup now
 
     def statements(
         self, source: str, path: str, lineno: int
@@ -296,7 +297,10 @@ class Document:
 
     def doctest_name(self, number: int) -> str:
         """The file name sphinx.ext.doctest compiles a group's code under."""
-        label = f"{self.group} (setup code)" if self.setup_block else self.group
+        label = self.group
+        if self.setup_block:
+            what = "cleanup" if self.tests_run else "setup"
+            label = f"{self.group} ({what} code)"
         return f"<doctest {label}[{number}]>"
 
     def execute(
@@ -418,6 +422,9 @@ class Document:
         if self.setup_block:
             number = self.setups_run
             self.setups_run += 1
+        elif not self.tests_run:
+            self.tests_run = True
+            self.setups_run = 0  # cleanup blocks count from 0
         run = self.execute(source, path, lineno, "exec", number)
         if run.flood:
             result.fail(lineno, self.flood_summary(), "")
@@ -532,6 +539,9 @@ class Document:
     def run_example(self, ex: ExampleTuple) -> tuple[str, int, str, str]:
         kind, source, path, lineno, want, options, skip, skip_if, xfail = ex[:9]
         self.setup_block = kind == "setup"
+        if kind == "pycon" and not self.tests_run:
+            self.tests_run = True
+            self.setups_run = 0  # cleanup blocks count from 0
         if skip is not None:
             return "skipped", lineno, skip or "skipped", ""
         try:
@@ -716,6 +726,7 @@ class Document:
         the failure, if the setup code failed."""
         self.group = group
         self.setups_run = 0
+        self.tests_run = False
         self.setup_block = True
         if group is None:
             self.globs = self.module.__dict__
@@ -733,7 +744,8 @@ class Document:
         namespace; the failure, if the cleanup code failed."""
         result = None
         if self.cleanup.strip():
-            self.setup_block = False
+            self.setup_block = True
+            self.tests_run = True
             quiet = "" if self.group is not None else None
             result = self.run_code(self.cleanup, "<jigger cleanup>", 1, quiet, 0)
         if self.group is not None:

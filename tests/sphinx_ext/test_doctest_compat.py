@@ -400,3 +400,18 @@ def test_changing_a_sphinx_ext_doctest_setting_runs_the_examples_again(
     )
     assert "28 executed" in _summary(changed)
     assert _statuses(changed, "flags")[1] == ("failed", 9)
+
+
+def test_cleanup_code_is_named_as_sphinx_ext_doctest_names_it(
+    make_app: Callable[..., SphinxTestApp], copy_root: Callable[[str], Path]
+) -> None:
+    srcdir = copy_root("ex-doctest")
+    with (srcdir / "groups.rst").open("a", encoding="utf-8") as fh:
+        fh.write("\n.. testcleanup:: blue\n\n   raise RuntimeError('left a mess')\n")
+    _doctest_builder_counts(srcdir)
+    report = (srcdir.parent / "_doctest" / "output.txt").read_text(encoding="utf-8")
+    assert "1 failure in cleanup code" in report
+    app = _build(make_app, srcdir)
+    text = strip_escape_sequences(app.warning.getvalue())
+    assert f"{srcdir / 'groups.rst'}:76: WARNING: RuntimeError: left a mess" in text
+    assert 'File "<doctest blue (cleanup code)[0]>", line 1' in text
