@@ -126,7 +126,12 @@ myst_enable_extensions = ["colon_fence", "deflist"]
 html_theme = "alabaster"
 html_title = f"jigger {release}"
 
-# jigger_sphinx: every example runs against the live code.
+# jigger_sphinx: every example runs against the live code; every kind of
+# block is checked, each page that has examples ends with what they were
+# checked against, and the changelog must name the release.
+jigger_example_kinds = ["doctest", "pycon", "python", "http"]
+jigger_checked_footer = True
+jigger_changelog = "changelog"
 jigger_example_timeout = 10
 jigger_watch = [
     "../framework/jigger",

@@ -33,7 +33,7 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from an uninstalled tree
     __version__ = "0+unknown"
 # bump when the pickled environment data of this extension changes shape
-ENV_VERSION = 2  # 2: per-document results packed (jigger_sphinx.domain)
+ENV_VERSION = 3  # 3: Example.group, unchecked blocks per document
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:

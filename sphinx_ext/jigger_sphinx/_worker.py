@@ -57,7 +57,8 @@ from .parse import (
 # The fields of an Example, in order, as the parent sends them.
 ExampleTuple = tuple[
     str, str, str, int, str | None, tuple[tuple[str, bool], ...], str | None,
-    str | None, str | None,
+    str | None, str | None, str | None,
+    tuple[tuple[str | None, str, tuple[tuple[str, bool], ...]], ...],
 ]  # fmt: skip
 
 #: The frame header of a message to the parent: payload length, send time.
@@ -70,6 +71,15 @@ _FUTURE_FLAGS: list[tuple[str, object, int]] = [
 ]
 _FLAG_NAMES = __import__("doctest").OPTIONFLAGS_BY_NAME
 _SKIP = _FLAG_NAMES["SKIP"]
+
+
+class _ConditionFailed(Exception):
+    """A ``:skipif:`` condition of a ``testoutput`` raised."""
+
+    def __init__(self, summary: str, detail: str) -> None:
+        super().__init__(summary)
+        self.summary = summary
+        self.detail = detail
 
 
 class OutputFlood(BaseException):
@@ -177,13 +187,15 @@ def compile_at(
             source, path, mode, flags=flags, dont_inherit=True
         )
     except SyntaxError:
-        # Compile again, padded, so the error carries the real line number.
-        padded = "\n" * (lineno - 1) + source
-        padded_code: types.CodeType = compile(
-            padded, path, mode, flags=flags, dont_inherit=True
-        )
-        return padded_code
-    return _shift_lines(code, lineno - 1) if lineno > 1 else code
+        pass  # compiled again below, outside this handler: no chained error
+    else:
+        return _shift_lines(code, lineno - 1) if lineno > 1 else code
+    # Padded, so that the error carries the real line number.
+    padded = "\n" * (lineno - 1) + source
+    padded_code: types.CodeType = compile(
+        padded, path, mode, flags=flags, dont_inherit=True
+    )
+    return padded_code
 
 
 def _skip_engine_frames(tb: types.TracebackType | None) -> types.TracebackType | None:
@@ -197,6 +209,17 @@ def format_traceback(exc: BaseException) -> str:
     tb = _skip_engine_frames(exc.__traceback__)
     lines = traceback.format_exception(type(exc), exc, tb)
     return "".join(lines).rstrip("\n")
+
+
+def error_line(exc: BaseException, path: str, lineno: int) -> int:
+    """The line to report for ``exc`` raised by code starting at ``lineno``
+    of ``path``: a syntax error's own line, else ``lineno``."""
+    if isinstance(exc, SyntaxError) and exc.lineno:
+        if exc.filename == path:
+            return exc.lineno
+        if (exc.filename or "").startswith("<doctest "):  # compiled from line 1
+            return lineno + exc.lineno - 1
+    return lineno
 
 
 def exception_summary(exc: BaseException) -> str:
@@ -221,8 +244,10 @@ class Document:
         progress_fd: int | None = None,
     ):
         self.setup: str = payload["setup"]
+        self.cleanup: str = payload.get("cleanup", "")
         self.app_name: str = payload["app_name"]
         self.base_flags: int = payload["flags"]
+        self.doctest_flags: int = payload.get("doctest_flags", 0)
         self.max_output: int = payload["max_output"]
         self.cwd: str = payload["cwd"]
         self.examples: list[ExampleTuple] = payload["examples"]
@@ -231,8 +256,15 @@ class Document:
         self._parsed: dict[tuple[str, str, int], list[Statement] | ParseError] = {}
         self.index = -1
         self.module = types.ModuleType("__main__")
+        self.module.__dict__["__builtins__"] = builtins
+        # The namespace the current example runs in: the module's for the
+        # document's own examples; for a sphinx.ext.doctest group, a plain
+        # dict without __name__, as that extension gives its groups.
         self.globs: dict[str, Any] = self.module.__dict__
-        self.globs["__builtins__"] = builtins
+        self.group: str | None = None
+        self.setups_run = 0  # setup (then cleanup) blocks run in the group
+        self.setup_block = False  # the current example is a setup block
+        self.tests_run = False  # a test ran in the group: setup is cleanup now
 
     def statements(
         self, source: str, path: str, lineno: int
@@ -263,9 +295,25 @@ class Document:
                 flags |= flag
         return flags
 
-    def execute(self, source: str, path: str, lineno: int, mode: str) -> _Run:
+    def doctest_name(self, number: int) -> str:
+        """The file name sphinx.ext.doctest compiles a group's code under."""
+        label = self.group
+        if self.setup_block:
+            what = "cleanup" if self.tests_run else "setup"
+            label = f"{self.group} ({what} code)"
+        return f"<doctest {label}[{number}]>"
+
+    def execute(
+        self, source: str, path: str, lineno: int, mode: str, number: int = 0
+    ) -> _Run:
         """Compile ``source`` as if it sat at ``lineno`` of ``path`` and run it
-        in the namespace, capturing output."""
+        in the namespace, capturing output. In a sphinx.ext.doctest group the
+        code is compiled as that extension does, as ``<doctest GROUP[N]>``
+        from line 1 (``number`` is N), with its lines in ``linecache``."""
+        if self.group is not None:
+            path, lineno = self.doctest_name(number), 1
+            lines = [line + "\n" for line in source.splitlines()]
+            linecache.cache[path] = (sum(map(len, lines)), None, lines, path)
         budget = [self.max_output]
         out, err = _Capture(budget), _Capture(budget)
         saved = sys.stdout, sys.stderr
@@ -314,18 +362,23 @@ class Document:
         if isinstance(statements, ParseError):
             result.fail(statements.lineno, statements.message, "")
             return result
-        for stmt in statements:
+        for number, stmt in enumerate(statements):
             sflags = stmt.flags(flags)
             if sflags & _SKIP:
                 continue
             if len(statements) > 1:
                 self.progress(stmt.lineno)
-            run = self.execute(stmt.source, path, stmt.lineno, "single")
+            run = self.execute(stmt.source, path, stmt.lineno, "single", number)
             if run.flood:
                 result.fail(stmt.lineno, self.flood_summary(), "")
                 break
             if run.exc is None:
-                if stmt.exc_msg is not None:
+                if stmt.exc_msg is not None and (
+                    # as doctest: printed output that matches the whole
+                    # expected text (a printed traceback) passes
+                    engine_check.compare_output(stmt.want, run.stdout, sflags)
+                    is not None
+                ):
                     result.fail(
                         stmt.lineno,
                         f"expected {engine_check.first_line(stmt.exc_msg)}, "
@@ -343,7 +396,7 @@ class Document:
                 continue
             if stmt.exc_msg is None:
                 result.fail(
-                    stmt.lineno,
+                    error_line(run.exc, path, stmt.lineno),
                     exception_summary(run.exc),
                     self.with_output(format_traceback(run.exc), run),
                 )
@@ -365,7 +418,14 @@ class Document:
         source = textwrap.dedent(source)
         if not source.endswith("\n"):
             source += "\n"
-        run = self.execute(source, path, lineno, "exec")
+        number = 0
+        if self.setup_block:
+            number = self.setups_run
+            self.setups_run += 1
+        elif not self.tests_run:
+            self.tests_run = True
+            self.setups_run = 0  # cleanup blocks count from 0
+        run = self.execute(source, path, lineno, "exec", number)
         if run.flood:
             result.fail(lineno, self.flood_summary(), "")
             return result
@@ -375,7 +435,7 @@ class Document:
         if run.exc is not None:
             if want_exc is None:
                 result.fail(
-                    lineno,
+                    error_line(run.exc, path, lineno),
                     exception_summary(run.exc),
                     self.with_output(format_traceback(run.exc), run),
                 )
@@ -390,12 +450,15 @@ class Document:
                 )
             return result
         if want_exc is not None:
-            result.fail(
-                lineno,
-                f"expected {engine_check.first_line(want_exc)}, "
-                "but no exception was raised",
-                self.with_output("", run),
-            )
+            # as doctest: printed output matching the whole expected text
+            # (a printed traceback) passes
+            if engine_check.compare_output(want or "", run.stdout, flags) is not None:
+                result.fail(
+                    lineno,
+                    f"expected {engine_check.first_line(want_exc)}, "
+                    "but no exception was raised",
+                    self.with_output("", run),
+                )
             return result
         if want_out is not None:
             mismatch = engine_check.compare_output(want_out, run.stdout, flags)
@@ -474,7 +537,11 @@ class Document:
     # -- one example, the document ------------------------------------------
 
     def run_example(self, ex: ExampleTuple) -> tuple[str, int, str, str]:
-        kind, source, path, lineno, want, options, skip, skip_if, xfail = ex
+        kind, source, path, lineno, want, options, skip, skip_if, xfail = ex[:9]
+        self.setup_block = kind == "setup"
+        if kind == "pycon" and not self.tests_run:
+            self.tests_run = True
+            self.setups_run = 0  # cleanup blocks count from 0
         if skip is not None:
             return "skipped", lineno, skip or "skipped", ""
         try:
@@ -494,12 +561,24 @@ class Document:
                 )
             if run:
                 return "skipped", lineno, f"skip-if {skip_if!r} is true", ""
+        if kind == "code" and ex[10]:
+            try:
+                chosen = self.choose_output(ex[10], path, lineno)
+            except _ConditionFailed as failed:
+                return "failed", lineno, failed.summary, failed.detail
+            if chosen is not None:
+                want, output_options = chosen
+                flags = self.flags_for(output_options)
+            else:
+                want = None
         if kind == "pycon":
             result = self.run_pycon(source, path, lineno, flags)
         elif kind in ("code", "setup"):
-            result = self.run_code(
-                source, path, lineno, want if kind == "code" else None, flags
-            )
+            if kind == "setup":
+                # sphinx.ext.doctest expects its setup and cleanup code to
+                # print nothing; the document's own setup blocks may print
+                want = "" if self.group is not None else None
+            result = self.run_code(source, path, lineno, want, flags)
         elif kind == "http":
             result = self.run_http(source, path, lineno, flags)
         else:
@@ -518,8 +597,33 @@ class Document:
             return "xpassed", lineno, f"expected to fail{reason}, but passed", ""
         return result.status, result.lineno, summary, detail
 
+    def choose_output(
+        self,
+        outputs: tuple[tuple[str | None, str, tuple[tuple[str, bool], ...]], ...],
+        path: str,
+        lineno: int,
+    ) -> tuple[str, tuple[tuple[str, bool], ...]] | None:
+        """The expected output (and its options) of the first ``testoutput``
+        whose ``:skipif:`` is false; ``None`` when all are skipped.
+
+        :raises _ConditionFailed: when a condition raised.
+        """
+        for skip_if, want, options in outputs:
+            if skip_if is not None:
+                value = self.execute_eval(skip_if, path, lineno)
+                if isinstance(value, BaseException):
+                    raise _ConditionFailed(
+                        f"skipif expression {skip_if!r} raised "
+                        f"{exception_summary(value)}",
+                        format_traceback(value),
+                    )
+                if value:
+                    continue
+            return want, options
+        return None
+
     def flags_for(self, options: tuple[tuple[str, bool], ...]) -> int:
-        flags = self.base_flags
+        flags = self.base_flags if self.group is None else self.doctest_flags
         for name, on in options:
             flag = _FLAG_NAMES.get(name.strip().upper())
             if flag is None:
@@ -542,6 +646,8 @@ class Document:
         files: dict[str, dict[int, str]] = {}
         for ex in self.examples:
             kind, source, path, lineno = ex[0], ex[1], ex[2], ex[3]
+            if ex[9] is not None:  # compiled as <doctest GROUP[N]>
+                continue
             lines = files.setdefault(path, {})
             if kind == "pycon":
                 stmts = self.statements(source, path, lineno)
@@ -595,67 +701,116 @@ class Document:
                     linecache.cache[path] = entry
             if hasattr(builtins, "_"):
                 del builtins._
-            try:
-                with self.captured():
-                    self.globs.clear()
-            except BaseException:
-                pass
+            for name in [n for n in linecache.cache if n.startswith("<doctest ")]:
+                linecache.cache.pop(name, None)
+            self.drop_namespace()
+            self.globs = self.module.__dict__
+            self.drop_namespace()
+
+    def drop_namespace(self) -> None:
+        """Empty the current namespace (what its objects print on the way
+        out is not the reader's output)."""
+        try:
+            with self.captured():
+                self.globs.clear()
+        except BaseException:
+            pass
+
+    def send_result(
+        self, index: int, status: str, lineno: int, summary: str, detail: str, t: float
+    ) -> None:
+        self.send(("result", index, status, lineno, summary, detail, t))
+
+    def enter_namespace(self, group: str | None) -> _Result | None:
+        """Start the namespace of ``group`` and run the setup code in it;
+        the failure, if the setup code failed."""
+        self.group = group
+        self.setups_run = 0
+        self.tests_run = False
+        self.setup_block = True
+        if group is None:
+            self.globs = self.module.__dict__
+        else:
+            self.globs = {"__builtins__": builtins}
+        result = None
+        quiet = "" if group is not None else None  # as setup code, above
+        if self.setup.strip():
+            result = self.run_code(self.setup, "<jigger setup>", 1, quiet, 0)
+        self.setup_block = False
+        return result if result is not None and result.status == "failed" else None
+
+    def leave_namespace(self) -> _Result | None:
+        """Run the cleanup code in the current namespace and drop a group's
+        namespace; the failure, if the cleanup code failed."""
+        result = None
+        if self.cleanup.strip():
+            self.setup_block = True
+            self.tests_run = True
+            quiet = "" if self.group is not None else None
+            result = self.run_code(self.cleanup, "<jigger cleanup>", 1, quiet, 0)
+        if self.group is not None:
+            self.drop_namespace()
+        return result if result is not None and result.status == "failed" else None
 
     def run_all(self) -> None:
+        """Run the examples namespace by namespace (they come grouped: the
+        examples of one group, or of the document's own namespace, are
+        consecutive)."""
         n = len(self.examples)
-        if self.setup.strip():
-            result = self.run_code(self.setup, "<jigger setup>", 1, None, 0)
-            if result.status == "failed":
+        groups = [ex[9] for ex in self.examples]
+        i = 0
+        while i < n:
+            group = groups[i]
+            end = i
+            while end < n and groups[end] == group:
+                end += 1
+            setup_failure = self.enter_namespace(group)
+            if i == 0:  # the parent times the first example from here
                 self.send(("setup", None))
-                for i, ex in enumerate(self.examples):
-                    if i == 0:
-                        self.send(
-                            (
-                                "result",
-                                0,
-                                "failed",
-                                ex[3],
-                                f"setup code failed: {result.summary}",
-                                result.detail,
-                                0.0,
-                            )
-                        )
-                    else:
-                        self.send(
-                            (
-                                "result",
-                                i,
-                                "not-run",
-                                ex[3],
-                                "not run: the document's setup code failed",
-                                "",
-                                0.0,
-                            )
-                        )
-                self.send(("end",))
-                return
-        self.send(("setup", None))
-        for i in range(n):
-            start = time.perf_counter()
-            self.index = i
-            self.progress(self.examples[i][3])
-            try:
-                status, lineno, summary, detail = self.run_example(self.examples[i])
-            except BaseException as exc:  # a bug of ours: report, keep going
-                status, lineno = "failed", self.examples[i][3]
-                summary = f"internal error in the examples worker: {exc!r}"
-                detail = format_traceback(exc)
-            self.send(
-                (
-                    "result",
+            if setup_failure is not None:
+                self.send_result(
                     i,
-                    status,
-                    lineno,
-                    summary,
-                    detail,
-                    time.perf_counter() - start,
+                    "failed",
+                    self.examples[i][3],
+                    f"setup code failed: {setup_failure.summary}",
+                    setup_failure.detail,
+                    0.0,
                 )
-            )
+                for j in range(i + 1, end):
+                    self.send_result(
+                        j,
+                        "not-run",
+                        self.examples[j][3],
+                        "not run: the document's setup code failed",
+                        "",
+                        0.0,
+                    )
+                self.leave_namespace()
+                i = end
+                continue
+            for j in range(i, end):
+                start = time.perf_counter()
+                self.index = j
+                self.progress(self.examples[j][3])
+                try:
+                    status, lineno, summary, detail = self.run_example(self.examples[j])
+                except BaseException as exc:  # a bug of ours: report, keep going
+                    status, lineno = "failed", self.examples[j][3]
+                    summary = f"internal error in the examples worker: {exc!r}"
+                    detail = format_traceback(exc)
+                if j == end - 1:
+                    cleanup_failure = self.leave_namespace()
+                    if cleanup_failure is not None and status != "failed":
+                        status = "failed"
+                        summary = (
+                            "the cleanup code failed after this example: "
+                            + cleanup_failure.summary
+                        )
+                        detail = cleanup_failure.detail
+                self.send_result(
+                    j, status, lineno, summary, detail, time.perf_counter() - start
+                )
+            i = end
         self.send(("end",))
 
 

@@ -24,8 +24,13 @@ order, these become :class:`~jigger_sphinx.model.Example` objects:
 * ``http`` blocks holding a request and the expected response;
 * when ``sphinx.ext.doctest`` is loaded, its directives, in reST and as MyST
   ``{doctest}`` fences: ``doctest`` (a session), ``testcode`` with the
-  ``testoutput`` that follows it, and ``testsetup`` / ``testcleanup``, which
-  run first / last. Their groups are ignored: one document is one namespace.
+  ``testoutput`` that follows it, and ``testsetup`` / ``testcleanup``. They
+  keep that extension's groups: each group is its own namespace, with its
+  setup first and its cleanup last (see :func:`collect_examples`).
+
+Which of these kinds run is chosen by ``jigger_example_kinds`` (see
+:data:`~jigger_sphinx.config.EXAMPLE_KINDS`); the blocks of the other kinds
+are only counted.
 
 Blocks pulled in by ``literalinclude`` are shown, not run.
 
@@ -57,18 +62,21 @@ An unknown marker, or a marker not followed by a block, is reported as a
 
 from __future__ import annotations
 
+import ast
+import functools
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field, replace
 
 from docutils import nodes
 from docutils.utils import get_source_line
 
-from jigger_sphinx.config import parse_flag
+from jigger_sphinx.config import EXAMPLE_KINDS, parse_flag
 from jigger_sphinx.model import Example, ExampleKind
 
 __all__ = [
+    "EXAMPLE_KINDS",
     "HTTP_LANGUAGES",
     "OUTPUT_LANGUAGES",
     "PYCON_LANGUAGES",
@@ -76,12 +84,16 @@ __all__ = [
     "Collected",
     "Problem",
     "collect_examples",
+    "docstring_location",
 ]
 
 PYCON_LANGUAGES = frozenset({"pycon", "python-console"})
 PYTHON_LANGUAGES = frozenset({"python", "py", "python3", "py3"})
 HTTP_LANGUAGES = frozenset({"http"})
 OUTPUT_LANGUAGES = frozenset({"output"})
+
+# the setting word of each Example kind that comes from a plain block
+_KIND_SETTING = {"pycon": "pycon", "code": "python", "setup": "python", "http": "http"}
 
 MARKER_WORDS = ("skip", "skip-if", "xfail", "options", "setup")
 _HTML_MARKER = re.compile(r"^\s*<!--\s*(jigger:.*?)\s*-->\s*$", re.DOTALL)
@@ -101,10 +113,15 @@ class Problem:
 
 @dataclass(frozen=True)
 class Collected:
-    """What :func:`collect_examples` found in one doctree."""
+    """What :func:`collect_examples` found in one doctree.
+
+    ``unchecked`` holds ``(kind, count)`` pairs for the blocks of kinds that
+    are switched off (see :data:`~jigger_sphinx.config.EXAMPLE_KINDS`).
+    """
 
     examples: tuple[Example, ...]
     problems: tuple[Problem, ...] = ()
+    unchecked: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass
@@ -160,7 +177,102 @@ def _location(node: nodes.Node, doctree: nodes.document) -> tuple[str, int]:
     source, line = get_source_line(node)
     if not source:
         source = doctree.get("source") or "<unknown>"
+    if _DOCSTRING in source and line:
+        found = docstring_location(source, line)
+        if found is not None:
+            return found
     return os.path.abspath(source), line or 0
+
+
+_DOCSTRING = ":docstring of "
+
+
+def _docstring_node(
+    tree: ast.Module, dotted: str, path: str
+) -> ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef | None:
+    """The module, class or function of ``tree`` (the module at ``path``)
+    that ``dotted`` (a full name such as ``pkg.mod.Class.method``) names, by
+    its longest tail."""
+    parts = dotted.split(".")
+    stem = os.path.splitext(os.path.basename(path))[0]
+    if stem == "__init__":
+        stem = os.path.basename(os.path.dirname(os.path.abspath(path)))
+    for start in range(len(parts)):
+        node: ast.AST = tree
+        for name in parts[start:]:
+            body = getattr(node, "body", [])
+            found = [
+                child
+                for child in body
+                if isinstance(
+                    child, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef
+                )
+                and child.name == name
+            ]
+            if not found:
+                break
+            node = found[-1]
+        else:
+            if isinstance(
+                node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef
+            ):
+                return node
+    if parts[-1] == stem:
+        return tree  # the module's own docstring
+    return None
+
+
+def _parsed(path: str) -> ast.Module | None:
+    try:
+        mtime = os.stat(path).st_mtime_ns
+    except OSError:
+        return None
+    return _parsed_at(path, mtime)
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed_at(path: str, mtime: int) -> ast.Module | None:
+    """The syntax tree of ``path`` as it was at ``mtime`` (edits between
+    builds in one process are seen)."""
+    try:
+        with open(path, "rb") as fh:
+            return ast.parse(fh.read(), path)
+    except (OSError, SyntaxError, ValueError):
+        return None
+
+
+def docstring_location(source: str, line: int) -> tuple[str, int] | None:
+    """The ``.py`` file and line of line ``line`` of a docstring that Sphinx
+    names ``path/to/mod.py:docstring of pkg.mod.func``; ``None`` when the
+    docstring cannot be found in the file (a generated or inherited one).
+
+    Sphinx counts lines from the docstring's first non-blank line, after
+    dropping leading blank lines, as autodoc prepares docstrings.
+    """
+    path, _, dotted = source.partition(_DOCSTRING)
+    tree = _parsed(os.path.abspath(path))
+    if tree is None:
+        return None
+    node = _docstring_node(tree, dotted.strip(), path)
+    if node is None or not node.body:
+        return None
+    first = node.body[0]
+    if not (
+        isinstance(first, ast.Expr)
+        and isinstance(first.value, ast.Constant)
+        and isinstance(first.value.value, str)
+    ):
+        return None
+    text = first.value.value
+    lines = text.expandtabs().splitlines()
+    if lines:
+        lines[0] = lines[0].lstrip()
+    blank = 0
+    while blank < len(lines) and not lines[blank].strip():
+        blank += 1
+    if line > len(lines) - blank:
+        return None  # not this docstring's own line (autoclass_content, ...)
+    return os.path.abspath(path), first.lineno + blank + line - 1
 
 
 def _first_line(text: str) -> str:
@@ -253,9 +365,56 @@ def _flag_names(options: object) -> list[tuple[str, bool]]:
     return pairs
 
 
+@dataclass
+class _Group:
+    """The blocks of one namespace, as ``sphinx.ext.doctest`` orders them."""
+
+    setup: list[Example] = field(default_factory=list)
+    tests: list[Example] = field(default_factory=list)
+    cleanup: list[Example] = field(default_factory=list)
+    # whether the last test is a testcode still waiting for its testoutput
+    open_code: bool = False
+
+    def add(self, testnodetype: str, ex: Example) -> None:
+        if testnodetype == "testsetup":
+            self.setup.append(ex)
+        elif testnodetype == "testcleanup":
+            self.cleanup.append(ex)
+        elif testnodetype == "testoutput":
+            if self.open_code and ex.want is not None:
+                code = self.tests[-1]
+                choice: tuple[str | None, str, tuple[tuple[str, bool], ...]]
+                if ex.skip_if is not None:
+                    # left out when its condition holds: a later testoutput
+                    # may pair with the code instead
+                    choice = (ex.skip_if, ex.want, ex.options)
+                    self.tests[-1] = replace(code, outputs=(*code.outputs, choice))
+                    return
+                if code.outputs:
+                    choice = (None, ex.want, ex.options)
+                    self.tests[-1] = replace(code, outputs=(*code.outputs, choice))
+                else:
+                    self.tests[-1] = replace(code, want=ex.want, options=ex.options)
+                self.open_code = False
+        else:
+            self.tests.append(ex)
+            self.open_code = testnodetype == "testcode"
+
+    def ordered(self) -> list[Example]:
+        return self.setup + self.tests + self.cleanup
+
+
 class _Collector:
-    def __init__(self, doctree: nodes.document) -> None:
+    def __init__(
+        self,
+        doctree: nodes.document,
+        kinds: Collection[str] = EXAMPLE_KINDS,
+        doctest_blocks: str | None = None,
+    ) -> None:
         self.doctree = doctree
+        self.kinds = frozenset(kinds)
+        self.doctest_blocks = doctest_blocks or None
+        self.unchecked: dict[str, int] = {}
         self.sources = _Sources()
         self.problems: list[Problem] = []
         self.used_markers: set[int] = set()
@@ -395,10 +554,14 @@ class _Collector:
         )
 
     def collect(self) -> Collected:
-        examples: list[Example] = []
-        setups: list[Example] = []
-        cleanups: list[Example] = []
-        last_testcode: int | None = None
+        # Running order: one namespace after the other, in the order of their
+        # first block; the document's own namespace is the group ``None``.
+        groups: dict[str | None, _Group] = {}
+        for_all: list[tuple[str, Example]] = []  # sphinx.ext.doctest's "*"
+
+        def group(name: str | None) -> _Group:
+            return groups.setdefault(name, _Group())
+
         for node in self.doctree.findall(nodes.Element):
             if id(node) in self.consumed:
                 continue
@@ -406,52 +569,90 @@ class _Collector:
             if testnodetype is not None and isinstance(
                 node, nodes.literal_block | nodes.comment
             ):
-                text = str(node.get("test") or node.astext())
-                options = _flag_names(node.get("options"))
-                markers = self.markers_for(node)
-                skip_if = node.get("skipif")
-                if skip_if and markers.skip_if is None:
-                    markers.skip_if = str(skip_if)
-                if ("SKIP", True) in options:
-                    markers.skip = markers.skip or "doctest option SKIP"
-                if testnodetype == "doctest":
-                    ex = self.make(
-                        node, "pycon", text, options=options, markers=markers
-                    )
-                    if ex is not None:
-                        examples.append(ex)
-                elif testnodetype == "testcode":
-                    ex = self.make(node, "code", text, options=options, markers=markers)
-                    if ex is not None:
-                        examples.append(ex)
-                        last_testcode = len(examples) - 1
-                elif testnodetype == "testoutput":
-                    if last_testcode is not None:
-                        code = examples[last_testcode]
-                        examples[last_testcode] = replace(
-                            code,
-                            want=_as_output(text),
-                            options=code.options + tuple(options),
-                        )
-                        last_testcode = None
-                elif testnodetype in ("testsetup", "testcleanup"):
-                    ex = self.make(node, "code", text, markers=markers)
-                    if ex is not None:
-                        ex = replace(ex, kind="setup")
-                        (setups if testnodetype == "testsetup" else cleanups).append(ex)
+                found = self.directive(node, str(testnodetype))
+                if found is None:
+                    continue
+                if not self.wanted("doctest"):
+                    continue
+                names = [str(g) for g in node.get("groups") or ["default"]]
+                if "*" in names:
+                    for_all.append((str(testnodetype), found))
+                    continue
+                for name in names:
+                    group(name).add(str(testnodetype), replace(found, group=name))
                 continue
             if isinstance(node, nodes.doctest_block):
                 ex = self.make(
                     node, "pycon", node.astext(), markers=self.markers_for(node)
                 )
-            elif isinstance(node, nodes.literal_block) and "source" not in node:
-                ex = self.literal(node)
-            else:
+                if ex is None:
+                    continue
+                if self.doctest_blocks is not None:
+                    if self.wanted("doctest"):
+                        blocks = self.doctest_blocks
+                        group(blocks).add("doctest", replace(ex, group=blocks))
+                elif self.wanted("pycon"):
+                    group(None).tests.append(ex)
                 continue
-            if ex is not None:
-                examples.append(ex)
+            if isinstance(node, nodes.literal_block) and "source" not in node:
+                ex = self.literal(node)
+                if ex is not None and self.wanted(_KIND_SETTING[ex.kind]):
+                    group(None).tests.append(ex)
+        for testnodetype, found in for_all:
+            for key, each in groups.items():
+                if key is not None:
+                    each.add(testnodetype, replace(found, group=key))
         self.report_stray_markers()
-        return Collected(tuple(setups + examples + cleanups), tuple(self.problems))
+        examples: list[Example] = []
+        for each in groups.values():
+            examples += each.ordered()
+        return Collected(
+            tuple(examples),
+            tuple(self.problems),
+            tuple(sorted(self.unchecked.items())),
+        )
+
+    def wanted(self, kind: str) -> bool:
+        """Whether examples of ``kind`` (a setting's word) are run; counts
+        the ones that are not."""
+        if kind in self.kinds:
+            return True
+        self.unchecked[kind] = self.unchecked.get(kind, 0) + 1
+        return False
+
+    def directive(self, node: nodes.Element, testnodetype: str) -> Example | None:
+        """The example of a ``sphinx.ext.doctest`` directive's node (a
+        ``testoutput`` gives its expected output as ``want``)."""
+        text = str(node.get("test") or node.astext())
+        options = _flag_names(node.get("options"))
+        markers = self.markers_for(node)
+        skip_if = node.get("skipif")
+        if skip_if and markers.skip_if is None:
+            markers.skip_if = str(skip_if)
+        if ("SKIP", True) in options:
+            markers.skip = markers.skip or "doctest option SKIP"
+        if testnodetype == "doctest":
+            return self.make(node, "pycon", text, options=options, markers=markers)
+        if testnodetype == "testcode":
+            return self.make(node, "code", text, markers=markers)
+        if testnodetype == "testoutput":
+            path, lineno = _location(node, self.doctree)
+            # as sphinx.ext.doctest: blank lines need no <BLANKLINE>
+            options.append(("DONT_ACCEPT_BLANKLINE", True))
+            skip_if = node.get("skipif")
+            return Example(
+                "code",
+                "",
+                path,
+                lineno,
+                want=_as_output(text),
+                options=tuple(options),
+                skip_if=str(skip_if) if skip_if else None,
+            )
+        if testnodetype in ("testsetup", "testcleanup"):
+            ex = self.make(node, "code", text, markers=markers)
+            return None if ex is None else replace(ex, kind="setup")
+        return None
 
     def literal(self, node: nodes.literal_block) -> Example | None:
         language = _language(node)
@@ -490,15 +691,30 @@ def _as_output(text: str) -> str:
     return text if text.endswith("\n") or not text else text + "\n"
 
 
-def collect_examples(doctree: nodes.document) -> Collected:
-    """Collect the examples of ``doctree`` in document order.
+def collect_examples(
+    doctree: nodes.document,
+    *,
+    kinds: Collection[str] = EXAMPLE_KINDS,
+    doctest_blocks: str | None = None,
+) -> Collected:
+    """Collect the examples of ``doctree`` in running order.
 
-    ``testsetup`` blocks come first and ``testcleanup`` blocks last, as
-    ``sphinx.ext.doctest`` runs them. Paths are absolute; lines are 1-based
-    and point at the block's first code line in its own source file (the
-    included file for an ``.. include::``).
+    The document's own examples (group ``None``) keep document order. The
+    ``sphinx.ext.doctest`` blocks are grouped as that extension groups them:
+    per group, its ``testsetup`` blocks first, its tests in document order,
+    its ``testcleanup`` blocks last; a block of group ``*`` joins every
+    group; groups run in the order of their first block. Paths are
+    absolute; lines are 1-based and point at the block's first code line in
+    its own source file (the included file for an ``.. include::``).
 
     :param doctree: a document as read by docutils or Sphinx.
-    :returns: the examples and any problems with markers.
+    :param kinds: which kinds of block run, out of
+        :data:`~jigger_sphinx.config.EXAMPLE_KINDS`; the others are counted
+        in ``Collected.unchecked``.
+    :param doctest_blocks: the ``sphinx.ext.doctest`` group of reST doctest
+        blocks (its ``doctest_test_doctest_blocks``); ``None`` runs them as
+        ``pycon`` examples in the document's own namespace.
+    :returns: the examples, any problems with markers, and the blocks left
+        unchecked.
     """
-    return _Collector(doctree).collect()
+    return _Collector(doctree, kinds, doctest_blocks).collect()

@@ -4,25 +4,40 @@ Every value is registered with a type and checked when the configuration is
 read (event ``config-inited``); a wrong value stops the build with a message
 that names the value, what it holds and what was expected.
 
-========================== ============ ======== =====================================
-name                       type         default  meaning
-========================== ============ ======== =====================================
-``jigger_example_timeout`` float        ``10``   seconds one example may run
-``jigger_setup``           str          ``""``   code run first in every document
-``jigger_watch``           list of str  ``[]``   paths (relative to the conf dir) of
-                                                 the code the examples run against
-``jigger_app_name``        str          ``app``  the name of the WSGI app that
-                                                 ``http`` blocks are sent to
-``jigger_doctest_flags``   list of str  ``[]``   doctest flags for every example,
-                                                 e.g. ``["ELLIPSIS"]``
-``jigger_max_output``      int          10**6    characters of output an example
-                                                 may print before it fails
-``jigger_fail_on_error``   bool         ``True`` a failed example makes the build's
-                                                 exit status non-zero (``False``:
-                                                 only warn)
-``jigger_run_examples``    bool         ``True`` ``False`` collects examples
-                                                 without running them
-========================== ============ ======== =====================================
+============================= ============ ========= ===================================
+name                          type         default   meaning
+============================= ============ ========= ===================================
+``jigger_example_timeout``    float        ``10``    seconds one example may run
+``jigger_setup``              str          ``""``    code run first in every namespace
+``jigger_watch``              list of str  ``[]``    paths (relative to the conf dir) of
+                                                     the code the examples run against
+``jigger_app_name``           str          ``app``   the name of the WSGI app that
+                                                     ``http`` blocks are sent to
+``jigger_doctest_flags``      list of str  ``[]``    doctest flags for every example of
+                                                     the document's own namespace, e.g.
+                                                     ``["ELLIPSIS"]``
+``jigger_max_output``         int          10**6     characters of output an example may
+                                                     print before it fails
+``jigger_fail_on_error``      bool         ``True``  a failed example makes the build's
+                                                     exit status non-zero (``False``:
+                                                     only warn)
+``jigger_run_examples``       bool         ``True``  ``False`` collects examples without
+                                                     running them
+``jigger_example_kinds``      list of str  (auto)    which kinds of block run, out of
+                                                     :data:`EXAMPLE_KINDS`
+``jigger_example_builders``   list of str  (html)    the builders whose builds run the
+                                                     examples
+============================= ============ ========= ===================================
+
+**What runs by default.** In a project that loads ``sphinx.ext.doctest``,
+``jigger_example_kinds`` defaults to ``["doctest"]``: the HTML build runs what
+``sphinx-build -b doctest`` runs, with that extension's groups, flags and
+global setup, and nothing else; the summary line counts the other blocks it
+left unchecked and names this setting. In a project without it, every kind
+runs (the project added ``jigger_sphinx`` to have its examples checked).
+``jigger_example_builders`` defaults to the HTML builders and
+``jigger-check``: ``latex``, ``text``, ``linkcheck`` or ``doctest`` builds do
+not run the examples.
 
 >>> check_float("jigger_example_timeout", 2)
 2.0
@@ -44,16 +59,67 @@ if TYPE_CHECKING:
     from sphinx.config import Config
 
 __all__ = [
+    "DEFAULT_BUILDERS",
+    "DOCTEST_DEFAULT_FLAGS",
+    "EXAMPLE_KINDS",
     "check_bool",
     "check_flags",
     "check_float",
     "check_int",
     "check_str",
     "check_str_list",
+    "doctest_blocks_group",
+    "doctest_flags",
+    "doctest_loaded",
     "parse_flag",
     "setup",
     "validate_config",
 ]
+
+
+EXAMPLE_KINDS = ("doctest", "pycon", "python", "http")
+"""The kinds of block ``jigger_example_kinds`` switches on:
+
+``doctest``
+    ``sphinx.ext.doctest``'s directives, and reST doctest blocks when its
+    ``doctest_test_doctest_blocks`` names a group;
+``pycon``
+    ``pycon`` blocks, ``python`` blocks that start with ``>>>``, and reST
+    doctest blocks when ``sphinx.ext.doctest`` does not run them;
+``python``
+    ``python`` blocks (with a following ``output`` block, its output);
+``http``
+    ``http`` blocks.
+"""
+DEFAULT_BUILDERS = ("html", "dirhtml", "singlehtml", "jigger-check")
+"""The builders whose builds run the examples unless
+``jigger_example_builders`` says otherwise."""
+
+DOCTEST_DEFAULT_FLAGS = (
+    doctest.ELLIPSIS | doctest.IGNORE_EXCEPTION_DETAIL | doctest.DONT_ACCEPT_TRUE_FOR_1
+)
+"""``sphinx.ext.doctest``'s default for ``doctest_default_flags``."""
+
+
+def doctest_loaded(config: Config) -> bool:
+    """Whether the project loads ``sphinx.ext.doctest``."""
+    return "sphinx.ext.doctest" in config.extensions
+
+
+def doctest_flags(config: Config) -> int:
+    """The option flags of ``sphinx.ext.doctest`` blocks: the project's
+    ``doctest_default_flags``, else that extension's default."""
+    value = getattr(config, "doctest_default_flags", DOCTEST_DEFAULT_FLAGS)
+    return value if isinstance(value, int) else DOCTEST_DEFAULT_FLAGS
+
+
+def doctest_blocks_group(config: Config) -> str | None:
+    """The group ``sphinx.ext.doctest`` puts reST doctest blocks in
+    (``doctest_test_doctest_blocks``); ``None`` when it does not run them."""
+    if not doctest_loaded(config):
+        return None
+    value = getattr(config, "doctest_test_doctest_blocks", "default")
+    return value if isinstance(value, str) and value else None
 
 
 def _bad(name: str, value: object, expected: str) -> ConfigError:
@@ -166,6 +232,21 @@ def validate_config(app: Sphinx, config: Config) -> None:
     check_int("jigger_max_output", config.jigger_max_output)
     check_bool("jigger_fail_on_error", config.jigger_fail_on_error)
     check_bool("jigger_run_examples", config.jigger_run_examples)
+    kinds = config.jigger_example_kinds
+    if kinds is None:
+        kinds = ["doctest"] if doctest_loaded(config) else list(EXAMPLE_KINDS)
+    for kind in check_str_list("jigger_example_kinds", kinds):
+        if kind not in EXAMPLE_KINDS:
+            raise _bad(
+                "jigger_example_kinds",
+                kinds,
+                f"a list out of {', '.join(map(repr, EXAMPLE_KINDS))} "
+                f"({kind!r} is not one)",
+            )
+    config.jigger_example_kinds = list(kinds)
+    config.jigger_example_builders = list(
+        check_str_list("jigger_example_builders", config.jigger_example_builders)
+    )
 
 
 def setup(app: Sphinx) -> None:
@@ -180,6 +261,8 @@ def setup(app: Sphinx) -> None:
         ("jigger_max_output", 1_000_000, "env", (int,)),
         ("jigger_fail_on_error", True, "", (bool,)),
         ("jigger_run_examples", True, "env", (bool,)),
+        ("jigger_example_kinds", None, "env", (list, tuple, type(None))),
+        ("jigger_example_builders", list(DEFAULT_BUILDERS), "", (list, tuple)),
     ]
     for name, default, rebuild, types in values:
         app.add_config_value(name, default, rebuild, types)

@@ -28,9 +28,18 @@ from sphinx.domains import Domain
 from jigger_sphinx.model import Example, Outcome
 
 if TYPE_CHECKING:
+    from docutils import nodes
+    from sphinx import addnodes
+    from sphinx.builders import Builder
     from sphinx.environment import BuildEnvironment
 
-__all__ = ["DocResult", "JiggerDomain", "example_counts", "get_domain"]
+__all__ = [
+    "DocResult",
+    "JiggerDomain",
+    "example_counts",
+    "example_tally",
+    "get_domain",
+]
 
 _EXAMPLE_FIELDS = tuple(f.name for f in fields(Example))
 _OUTCOME_FIELDS = tuple(f.name for f in fields(Outcome))
@@ -207,9 +216,11 @@ class JiggerDomain(Domain):
 
     name = "jigger"
     label = "jigger"
-    data_version = 2  # 2: DocResult packed in the pickle
+    data_version = 3  # 3: unchecked blocks per document
     initial_data = {
         "results": {},
+        "unchecked": {},
+        "problems": {},
         "stale": {},
         "build": {"read": set(), "executed": set()},
     }
@@ -218,6 +229,35 @@ class JiggerDomain(Domain):
     def results(self) -> dict[str, DocResult]:
         """docname -> :class:`DocResult`."""
         return cast("dict[str, DocResult]", self.data["results"])
+
+    @property
+    def unchecked(self) -> dict[str, tuple[tuple[str, int], ...]]:
+        """docname -> ``(kind, count)`` of the blocks of kinds switched off."""
+        return cast("dict[str, tuple[tuple[str, int], ...]]", self.data["unchecked"])
+
+    def note_unchecked(self, docname: str, counts: tuple[tuple[str, int], ...]) -> None:
+        """Record the blocks ``docname`` has of kinds that do not run."""
+        if counts:
+            self.unchecked[docname] = counts
+        else:
+            self.unchecked.pop(docname, None)
+
+    @property
+    def problems(self) -> dict[str, tuple[tuple[str, int, str], ...]]:
+        """docname -> ``(path, line, message)`` of each mistake in its
+        markers; kept until the document is read again without them."""
+        return cast(
+            "dict[str, tuple[tuple[str, int, str], ...]]", self.data["problems"]
+        )
+
+    def note_problems(
+        self, docname: str, problems: tuple[tuple[str, int, str], ...]
+    ) -> None:
+        """Record the marker mistakes of ``docname``."""
+        if problems:
+            self.problems[docname] = problems
+        else:
+            self.problems.pop(docname, None)
 
     @property
     def stale(self) -> dict[str, DocResult]:
@@ -248,9 +288,24 @@ class JiggerDomain(Domain):
 
     def clear_doc(self, docname: str) -> None:
         """Drop ``docname``'s result, keeping it as reusable until re-read."""
+        self.unchecked.pop(docname, None)
+        self.problems.pop(docname, None)
         result = self.results.pop(docname, None)
         if result is not None:
             self.stale[docname] = result
+
+    def resolve_any_xref(
+        self,
+        env: BuildEnvironment,
+        fromdocname: str,
+        builder: Builder,
+        target: str,
+        node: addnodes.pending_xref,
+        contnode: nodes.Element,
+    ) -> list[tuple[str, nodes.reference]]:
+        """Nothing: this domain holds data only. (Without this method MyST
+        warns about the domain on every build that has an ``any`` reference.)"""
+        return []
 
     def forget_stale(self) -> None:
         """Drop cached results that no new read picked up."""
@@ -260,7 +315,13 @@ class JiggerDomain(Domain):
         """Take a parallel reader's results for ``docnames``."""
         other_results = cast("dict[str, DocResult]", otherdata["results"])
         other_build = otherdata["build"]
+        other_unchecked = otherdata.get("unchecked", {})
+        other_problems = otherdata.get("problems", {})
         for docname in docnames:
+            if docname in other_problems:
+                self.problems[docname] = other_problems[docname]
+            if docname in other_unchecked:
+                self.unchecked[docname] = other_unchecked[docname]
             if docname in other_results:
                 self.results[docname] = other_results[docname]
                 self.stale.pop(docname, None)
@@ -290,3 +351,20 @@ def example_counts(env: BuildEnvironment, docname: str) -> tuple[int, int] | Non
     if result is None or not result.example_count or not result.outcome_count:
         return None
     return result.passed, len(result.outcomes)
+
+
+def example_tally(env: BuildEnvironment, docname: str) -> tuple[int, int, int] | None:
+    """``(passed, checked, skipped)`` for ``docname``'s examples that ran, or
+    ``None`` when the document has no examples or they were not run.
+
+    ``passed`` counts ``passed`` and ``xfailed``; ``checked`` counts the
+    examples that ran (every one but the skipped ones).
+    """
+    try:
+        domain = get_domain(env)
+    except KeyError:
+        return None
+    result = domain.results.get(docname)
+    if result is None or not result.example_count or not result.outcome_count:
+        return None
+    return result.passed, result.outcome_count - result.skipped, result.skipped

@@ -58,10 +58,49 @@ def compare_output(want: str, got: str, flags: int) -> Mismatch | None:
     shown_got = got
     if not flags & doctest.DONT_ACCEPT_BLANKLINE:
         shown_got = re.sub(r"(?m)^[ \t]*$(?=\n)", "<BLANKLINE>", got)
-    return (
-        f"expected {short(want)}, got {short(got)}",
-        unified_diff(want, shown_got),
+    summary = f"expected {short(want)}, got {short(got)}"
+    detail = unified_diff(want, shown_got)
+    where = first_difference(want.rstrip("\n"), got.rstrip("\n"))
+    if where is not None and (short(want) == short(got) or len(want) > 60):
+        summary = where[0]
+        detail += "\n\n" + where[1]
+    return summary, detail
+
+
+def first_difference(want: str, got: str, context: int = 20) -> Mismatch | None:
+    """Where ``got`` first differs from ``want``: a summary line naming the
+    line and column, and the two texts around it, one above the other.
+
+    >>> print(first_difference("a" * 70 + "X", "a" * 70 + "Y")[0])
+    first difference at line 1, column 71: expected '...aaaX', got '...aaaY'
+    >>> first_difference("same", "same") is None
+    True
+    """
+    if want == got:
+        return None
+    index = next(
+        (i for i, (a, b) in enumerate(zip(want, got, strict=False)) if a != b),
+        min(len(want), len(got)),
     )
+    line = want.count("\n", 0, index) + 1
+    column = index - (want.rfind("\n", 0, index) + 1) + 1
+
+    def around(text: str, width: int) -> str:
+        start = max(index - width, 0)
+        piece = text[start : index + width].split("\n", 1)[0]
+        head = "..." if start else ""
+        return head + piece + ("..." if index + width < len(text) else "")
+
+    summary = (
+        f"first difference at line {line}, column {column}: "
+        f"expected {around(want, 3)!r}, got {around(got, 3)!r}"
+    )
+    detail = (
+        f"first difference at line {line}, column {column}:\n"
+        f"  expected: {around(want, context)}\n"
+        f"  got:      {around(got, context)}"
+    )
+    return summary, detail
 
 
 def exception_line(exc: BaseException) -> str:
@@ -94,7 +133,13 @@ def compare_exception(want_msg: str, got_msg: str, flags: int) -> Mismatch | Non
     ):
         return None
     summary = f"expected {first_line(want_msg)}, got {first_line(got_msg)}"
-    return summary, unified_diff(want_msg, got_msg)
+    detail = unified_diff(want_msg, got_msg)
+    where = first_difference(want_msg.rstrip("\n"), got_msg.rstrip("\n"))
+    if where is not None and first_line(want_msg) == first_line(got_msg):
+        summary = where[0]
+    if where is not None and max(len(want_msg), len(got_msg)) > 60:
+        detail += "\n\n" + where[1]
+    return summary, detail
 
 
 def first_line(text: str, limit: int = 200) -> str:

@@ -46,7 +46,12 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sphinx.util import logging
 
-from jigger_sphinx.config import check_flags
+from jigger_sphinx.config import (
+    check_flags,
+    doctest_blocks_group,
+    doctest_flags,
+    doctest_loaded,
+)
 from jigger_sphinx.domain import DocResult, get_domain
 from jigger_sphinx.model import Example, Outcome
 
@@ -64,11 +69,15 @@ if TYPE_CHECKING:
 __all__ = [
     "ExamplesSession",
     "cache_key",
+    "doctest_settings",
+    "document_cleanup",
     "document_setup",
     "imported_names",
     "report_failures",
+    "report_problems",
     "run_document",
     "runner_options",
+    "runs_examples",
     "setup",
     "submit_document",
 ]
@@ -105,20 +114,62 @@ def imported_names(source: str) -> set[str]:
 
 
 def document_setup(app: Sphinx) -> str:
-    """The setup code every document runs first: ``jigger_setup`` and, when
-    ``sphinx.ext.doctest`` is loaded, its ``doctest_global_setup``."""
+    """The setup code every namespace of a document runs first:
+    ``jigger_setup`` and, when ``sphinx.ext.doctest`` is loaded, its
+    ``doctest_global_setup``."""
     parts = [app.config.jigger_setup]
-    if "sphinx.ext.doctest" in app.extensions:
+    if doctest_loaded(app.config):
         parts.append(getattr(app.config, "doctest_global_setup", "") or "")
     return "\n".join(part for part in parts if part)
 
 
+def doctest_settings(config: Config) -> str:
+    """The ``sphinx.ext.doctest`` settings the examples depend on, as one
+    string. That extension registers them without asking Sphinx to read the
+    documents again when they change, so the checker compares them itself
+    (``env-get-outdated``)."""
+    if not doctest_loaded(config):
+        return ""
+    return repr(
+        (
+            document_cleanup(config),
+            str(getattr(config, "doctest_global_setup", "") or ""),
+            doctest_flags(config),
+            doctest_blocks_group(config),
+            tuple(map(str, getattr(config, "doctest_path", ()) or ())),
+        )
+    )
+
+
+def document_cleanup(config: Config) -> str:
+    """The code every namespace of a document runs last: when
+    ``sphinx.ext.doctest`` is loaded, its ``doctest_global_cleanup``."""
+    if not doctest_loaded(config):
+        return ""
+    return str(getattr(config, "doctest_global_cleanup", "") or "")
+
+
+def runs_examples(app: Sphinx) -> bool:
+    """Whether this build runs the examples: ``jigger_run_examples`` is on
+    and the builder is one of ``jigger_example_builders``."""
+    builder = getattr(app, "builder", None)
+    name = getattr(builder, "name", "")
+    return bool(app.config.jigger_run_examples) and (
+        name in app.config.jigger_example_builders
+    )
+
+
 def runner_options(config: Config) -> dict[str, Any]:
-    """The :class:`Runner` keyword arguments for ``config``."""
+    """The :class:`Runner` keyword arguments for ``config``. The examples'
+    ``sys.path`` starts with ``sphinx.ext.doctest``'s ``doctest_path``
+    (when that extension is loaded), then this process's ``sys.path``."""
+    extra: list[str] = []
+    if doctest_loaded(config):
+        extra = [str(entry) for entry in getattr(config, "doctest_path", ()) or ()]
     return {
         "timeout": float(config.jigger_example_timeout),
         "max_output": int(config.jigger_max_output),
-        "sys_path": [entry for entry in sys.path if entry],
+        "sys_path": extra + [entry for entry in sys.path if entry],
     }
 
 
@@ -137,10 +188,12 @@ def submit_document(
     return runner.submit_document(
         examples,
         setup=setup,
+        cleanup=document_cleanup(config),
         app_name=config.jigger_app_name,
         default_options=check_flags(
             "jigger_doctest_flags", config.jigger_doctest_flags
         ),
+        doctest_flags=doctest_flags(config),
     )
 
 
@@ -158,6 +211,8 @@ def cache_key(
         setup,
         config.jigger_app_name,
         repr(tuple(config.jigger_doctest_flags)),
+        repr(doctest_flags(config)),
+        document_cleanup(config),
         repr(float(config.jigger_example_timeout)),
         repr(int(config.jigger_max_output)),
         repr(tuple(deps)),
@@ -178,6 +233,16 @@ def report_failures(result: DocResult) -> None:
             location=f"{example.path}:{outcome.lineno or example.lineno}",
             type="jigger",
             subtype="example",
+        )
+
+
+def report_problems(problems: Iterable[tuple[str, int, str]]) -> None:
+    """One error per marker mistake, at its file and line. They fail the
+    build (see :mod:`jigger_sphinx.summary`) and are reported again by every
+    build until fixed."""
+    for path, lineno, message in problems:
+        logger.error(
+            message, location=f"{path}:{lineno}", type="jigger", subtype="marker"
         )
 
 
@@ -356,8 +421,18 @@ class ExamplesSession:
     ) -> list[str]:
         self.refresh(app)
         outdated = []
-        for docname, result in get_domain(env).results.items():
-            if any(self.current(app, dep) != fp for dep, fp in result.deps):
+        run = runs_examples(app)
+        domain = get_domain(env)
+        settings = doctest_settings(app.config)
+        if domain.data.get("doctest_settings", settings) != settings:
+            # which blocks are examples, and how they run, may have changed
+            outdated = sorted(domain.results)
+        domain.data["doctest_settings"] = settings
+        for docname, result in domain.results.items():
+            if any(self.current(app, dep) != fp for dep, fp in result.deps) or (
+                # read by a build that did not run its examples
+                run and result.example_count and not result.outcome_count
+            ):
                 outdated.append(docname)
         return outdated
 
@@ -374,7 +449,7 @@ class ExamplesSession:
             return known is None or known.example_count > 0
 
         if (
-            app.config.jigger_run_examples
+            runs_examples(app)
             and app.parallel <= 1
             and any(map(may_have_examples, docnames))
         ):
@@ -389,14 +464,15 @@ class ExamplesSession:
         domain = get_domain(env)
         from jigger_sphinx.collect import collect_examples
 
-        collected = collect_examples(doctree)
-        for problem in collected.problems:
-            logger.warning(
-                problem.message,
-                location=f"{problem.path}:{problem.lineno}",
-                type="jigger",
-                subtype="marker",
-            )
+        collected = collect_examples(
+            doctree,
+            kinds=app.config.jigger_example_kinds,
+            doctest_blocks=doctest_blocks_group(app.config),
+        )
+        domain.note_unchecked(docname, collected.unchecked)
+        problems = tuple((p.path, p.lineno, p.message) for p in collected.problems)
+        domain.note_problems(docname, problems)
+        report_problems(problems)
         examples = collected.examples
         if not examples:
             domain.store(docname, DocResult(key="", examples=()), executed=False)
@@ -404,7 +480,7 @@ class ExamplesSession:
         setup = document_setup(app)
         deps = self.deps_for(app, examples, setup)
         key = cache_key(examples, setup=setup, config=app.config, deps=deps)
-        run = app.config.jigger_run_examples
+        run = runs_examples(app)
         stale = domain.stale.get(docname)
         executed = False
         if stale is not None and stale.key == key and (stale.outcome_count or not run):
@@ -450,6 +526,7 @@ class ExamplesSession:
         domain.forget_stale()
         for docname in sorted(domain.results):
             if docname not in domain.read_this_build:
+                report_problems(domain.problems.get(docname, ()))
                 report_failures(domain.results[docname])
 
     def on_build_finished(self, app: Sphinx, exception: BaseException | None) -> None:

@@ -62,6 +62,17 @@ class Example:
         just before the example; when truthy the example is skipped.
     :param xfail: when not ``None``, the example is expected to fail (the
         reason): a failure is reported as ``xfailed``, a pass as ``xpassed``.
+    :param group: ``None`` for the document's own namespace (a fresh
+        ``__main__`` module per document); otherwise the name of a
+        ``sphinx.ext.doctest`` group, which runs as that extension runs it:
+        in its own namespace (a plain dict without ``__name__``), with code
+        compiled under the name ``<doctest GROUP[N]>``, and with
+        ``doctest_default_flags`` as the default option flags.
+    :param outputs: for a ``testcode`` whose ``testoutput`` blocks have a
+        ``:skipif:``: ``(skipif, want, options)`` alternatives in order; the
+        first whose ``skipif`` is false (or ``None``) is compared, as
+        ``sphinx.ext.doctest`` pairs the first ``testoutput`` it keeps; when
+        every one is skipped, the output is not compared.
     """
 
     kind: ExampleKind
@@ -73,6 +84,8 @@ class Example:
     skip: str | None = None
     skip_if: str | None = None
     xfail: str | None = None
+    group: str | None = None
+    outputs: tuple[tuple[str | None, str, tuple[tuple[str, bool], ...]], ...] = ()
 
 
 @dataclass(frozen=True)

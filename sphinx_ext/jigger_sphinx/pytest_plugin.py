@@ -17,10 +17,14 @@ with ``--jigger-conf-dir``, the command-line directory the file is in. Its
 examples are exactly those the Sphinx build collects, with the same setup,
 flags and timeout from ``conf.py``.
 
-**One document, one namespace.** A document's examples share state, so the
-first of its items to run runs the whole document, in order, and the others
-report their own outcome from that run. Under ``pytest-xdist`` each item
-carries an ``xdist_group`` mark named after its document: with
+**One document, one run.** A document's examples share state (its own
+namespace, and each ``sphinx.ext.doctest`` group's), so the first of its
+items to run runs the whole document, in order, and the others report their
+own outcome from that run. Items are named ``file:line``, with ``@group``
+for an example of a ``sphinx.ext.doctest`` group and ``#2``, ``#3``, ... for
+the same example collected again in one document, so every id is unique.
+Under ``pytest-xdist`` each item carries an ``xdist_group`` mark named after
+its document (the plugin declares the mark, for ``--strict-markers``): with
 ``--dist loadgroup`` a document stays on one worker; with other modes a worker
 that gets part of a document still runs the whole document itself, so no
 setup is ever lost (only repeated).
@@ -130,6 +134,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # The items carry pytest-xdist's mark; declared here too, so that
+    # --strict-markers accepts it when pytest-xdist is not installed.
+    config.addinivalue_line(
+        "markers", "xdist_group(name): keep a document's examples on one worker"
+    )
     if not config.getoption("jigger_docs"):
         return
     base = config.invocation_params.dir
@@ -234,14 +243,21 @@ class DocumentFile(pytest.File):
 
     def collect(self) -> Iterator[ExampleItem]:
         root = self.config.rootpath
+        seen: dict[str, int] = {}
         for index, example in enumerate(self.project.examples(self.docname)):
             try:
                 shown = os.path.relpath(example.path, root)
             except ValueError:  # another drive
                 shown = example.path
-            item: ExampleItem = ExampleItem.from_parent(
-                self, name=f"{shown}:{example.lineno}"
-            )
+            name = f"{shown}:{example.lineno}"
+            if example.group is not None:
+                name += f"@{example.group}"
+            # unique within the document (pytest-xdist drops items whose ids
+            # repeat): the same docstring documented twice, a "*" block
+            seen[name] = seen.get(name, 0) + 1
+            if seen[name] > 1:
+                name += f"#{seen[name]}"
+            item: ExampleItem = ExampleItem.from_parent(self, name=name)
             item.index = index
             item.example = example
             item.shown_path = shown

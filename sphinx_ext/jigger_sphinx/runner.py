@@ -362,9 +362,16 @@ def _without_engine_frames(text: str) -> str:
 class Runner:
     """Runs documents' examples in a worker subprocess; one instance per process.
 
-    Each call of :meth:`run_document` runs one document's examples in a fresh
-    namespace (a new ``__main__`` module) inside the worker: first ``setup``,
-    then each example in order, sharing state within the document only.
+    Each call of :meth:`run_document` runs one document's examples inside
+    the worker, namespace by namespace: the document's own examples
+    (``group`` ``None``) in a fresh ``__main__`` module, each
+    ``sphinx.ext.doctest`` group in a fresh dict of its own (see
+    :class:`~jigger_sphinx.model.Example`). Each namespace runs ``setup``
+    first, then its examples in order, then ``cleanup``; state is shared
+    within a namespace only. The examples of one namespace are expected to
+    be consecutive, as the collector orders them: where they are not, each
+    consecutive part runs ``setup`` again, and a group's part starts with a
+    fresh dict.
 
     **Writes.** Examples run with a private temporary directory as their
     working directory; it is empty when a document starts, emptied when the
@@ -510,25 +517,37 @@ class Runner:
         examples: Sequence[Example],
         *,
         setup: str = "",
+        cleanup: str = "",
         app_name: str = "app",
         default_options: Sequence[tuple[str, bool]] = (),
+        doctest_flags: int = 0,
     ) -> list[Outcome]:
         """Run one document's examples; one :class:`Outcome` per example, in
         the same order.
 
         :param examples: the document's examples, in document order.
-        :param setup: code run first in the fresh namespace (for example
-            config's ``jigger_setup``); if it fails, the first example fails
-            naming it and the rest are ``not-run``.
+        :param setup: code run first in each fresh namespace (for example
+            config's ``jigger_setup``); if it fails, the namespace's first
+            example fails naming it and its others are ``not-run``.
+        :param cleanup: code run last in each namespace (for example
+            ``doctest_global_cleanup``); if it fails, the namespace's last
+            example fails naming it.
         :param app_name: the namespace name of the WSGI app ``http``
             examples are sent to.
-        :param default_options: doctest flags for every example, under each
-            example's own ``options``.
+        :param default_options: doctest flags for every example of the
+            document's own namespace, under each example's own ``options``.
+        :param doctest_flags: the default option flags (an ``int``) of the
+            examples of ``sphinx.ext.doctest`` groups.
         :raises ValueError: for an unknown name in ``default_options`` (a
             configuration error, not the reader's code).
         """
         return self.submit_document(
-            examples, setup=setup, app_name=app_name, default_options=default_options
+            examples,
+            setup=setup,
+            cleanup=cleanup,
+            app_name=app_name,
+            default_options=default_options,
+            doctest_flags=doctest_flags,
         ).outcomes()
 
     def submit_document(
@@ -536,8 +555,10 @@ class Runner:
         examples: Sequence[Example],
         *,
         setup: str = "",
+        cleanup: str = "",
         app_name: str = "app",
         default_options: Sequence[tuple[str, bool]] = (),
+        doctest_flags: int = 0,
     ) -> PendingDocument:
         """Start running one document's examples and return at once; the
         outcomes come from :meth:`PendingDocument.outcomes`.
@@ -575,10 +596,14 @@ class Runner:
                     ex.skip,
                     ex.skip_if,
                     ex.xfail,
+                    ex.group,
+                    ex.outputs,
                 )
                 for ex in examples
             ],
             "setup": setup,
+            "cleanup": cleanup,
+            "doctest_flags": doctest_flags,
             "app_name": app_name,
             "flags": flags,
             "max_output": self.max_output,

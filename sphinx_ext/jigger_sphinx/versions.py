@@ -4,26 +4,34 @@ Load it on its own with ``extensions = ["jigger_sphinx.versions"]`` or as part
 of ``jigger_sphinx``. It
 
 * gives ``conf.py`` the release of any package: :func:`release_from`;
-* ends each page with a small paragraph (class ``jigger-checked``) that names
-  the release and, when the examples checker ran, how many of the page's
-  examples passed: "Checked against mypkg 1.2.0: 5 of 5 examples passed.";
-  themes get the same facts as the HTML template variables
-  ``jigger_checked_version``, ``jigger_examples_passed`` and
-  ``jigger_examples_total`` (the last two ``None`` on a page without examples);
+* when ``jigger_checked_footer = True``, ends each page whose examples ran
+  with a small footer (a paragraph of class ``jigger-checked``, styled by
+  ``_static/jigger-checked.css``) naming the release and how the page's
+  examples went: "Checked against mypkg 1.2.0: 5 of 5 examples passed, 1
+  skipped."; themes get the same facts as the HTML template variables
+  ``jigger_checked_version``, ``jigger_examples_passed``,
+  ``jigger_examples_total`` and ``jigger_examples_skipped`` (the last three
+  ``None`` on a page without examples);
 * warns at the directive's line about a ``versionadded``, ``versionchanged``,
   ``deprecated`` or ``versionremoved`` that names a version newer than
   ``release`` (a development or pre-release of 1.2 may name 1.2);
-* warns when the changelog has no section title naming ``release``.
+* when ``jigger_changelog`` names a document, warns when that changelog has
+  no section title naming ``release``.
+
+The footer and the changelog check change a project's pages or fail its
+``-W`` builds, so they are off unless the project's ``conf.py`` turns them on.
 
 The warnings are repeated on every build until fixed, of type ``jigger`` and
 subtype ``version`` (``suppress_warnings = ["jigger.version"]``).
 
 Config values:
 
-``jigger_changelog`` (``str``, default ``"changelog"``)
-    The document name of the changelog; ``""`` turns the changelog check off.
-``jigger_checked_footer`` (``bool``, default ``True``)
-    Whether to add the "Checked against ..." paragraph to each page.
+``jigger_changelog`` (``str``, default ``""``)
+    The document name of the changelog, e.g. ``"changelog"``; ``""`` leaves
+    the changelog unchecked.
+``jigger_checked_footer`` (``bool``, default ``False``)
+    Whether to end each page that has examples with the "Checked against
+    ..." footer.
 ``jigger_checked_against`` (``str``, default ``""``)
     The name shown in that paragraph; ``""`` means the ``project`` value.
 """
@@ -32,6 +40,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import os
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Final, cast
@@ -362,12 +371,12 @@ def _check_changelog(
 # -- the "checked against" paragraph and template variables --------------------
 
 
-def example_counts(env: BuildEnvironment, docname: str) -> tuple[int, int] | None:
-    """``(passed, total)`` for the examples of *docname*, from the examples
-    checker of :mod:`jigger_sphinx` when it is loaded and ran them, else
-    ``None``."""
+def example_counts(env: BuildEnvironment, docname: str) -> tuple[int, int, int] | None:
+    """``(passed, checked, skipped)`` for the examples of *docname* (checked:
+    those that ran, skipped ones not included), from the examples checker of
+    :mod:`jigger_sphinx` when it is loaded and ran them, else ``None``."""
     try:
-        from jigger_sphinx.domain import example_counts as counts_of
+        from jigger_sphinx.domain import example_tally as counts_of
     except ImportError:
         return None
     try:
@@ -376,22 +385,35 @@ def example_counts(env: BuildEnvironment, docname: str) -> tuple[int, int] | Non
         return None
 
 
-def checked_text(name: str, release: str, counts: tuple[int, int] | None) -> str:
-    """The sentence at the end of each page.
+def checked_text(
+    name: str,
+    release: str,
+    counts: tuple[int, int] | tuple[int, int, int] | None,
+) -> str:
+    """The sentence at the end of a page: ``counts`` is ``(passed, checked)``
+    or ``(passed, checked, skipped)``; skipped examples are not counted as
+    not passed.
 
     >>> checked_text("mypkg", "1.2.0", (5, 5))
     'Checked against mypkg 1.2.0: 5 of 5 examples passed.'
-    >>> checked_text("mypkg", "1.2.0", (0, 1))
-    'Checked against mypkg 1.2.0: 0 of 1 example passed.'
+    >>> checked_text("mypkg", "1.2.0", (0, 1, 2))
+    'Checked against mypkg 1.2.0: 0 of 1 example passed, 2 skipped.'
+    >>> checked_text("mypkg", "1.2.0", (0, 0, 1))
+    'Checked against mypkg 1.2.0: 1 example skipped.'
     >>> checked_text("mypkg", "", None)
     'Checked against mypkg.'
     """
     subject = f"{name} {release}".strip()
     if counts is None:
         return f"Checked against {subject}."
-    passed, total = counts
-    noun = "example" if total == 1 else "examples"
-    return f"Checked against {subject}: {passed} of {total} {noun} passed."
+    passed, checked = counts[0], counts[1]
+    skipped = counts[2] if len(counts) > 2 else 0
+    if not checked:
+        noun = "example" if skipped == 1 else "examples"
+        return f"Checked against {subject}: {skipped} {noun} skipped."
+    noun = "example" if checked == 1 else "examples"
+    text = f"Checked against {subject}: {passed} of {checked} {noun} passed"
+    return text + (f", {skipped} skipped." if skipped else ".")
 
 
 def _shown_name(config: Config) -> str:
@@ -401,10 +423,40 @@ def _shown_name(config: Config) -> str:
 def _on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     if not app.config.jigger_checked_footer:
         return
-    text = checked_text(
-        _shown_name(app.config), app.config.release, example_counts(app.env, docname)
-    )
+    counts = example_counts(app.env, docname)
+    if counts is None:  # only pages whose examples ran
+        return
+    text = checked_text(_shown_name(app.config), app.config.release, counts)
     doctree += nodes.paragraph(text, text, classes=[CHECKED_CLASS])
+
+
+#: How the footer looks: small and set apart, after the page's text.
+_FOOTER_CSS: Final = """\
+p.jigger-checked {
+  margin-top: 2.5em;
+  padding-top: 0.5em;
+  border-top: 1px solid rgba(128, 128, 128, 0.35);
+  font-size: 0.8em;
+  opacity: 0.75;
+}
+"""
+_FOOTER_CSS_NAME: Final = "jigger-checked.css"
+
+
+def _on_builder_inited(app: Sphinx) -> None:
+    if app.config.jigger_checked_footer and app.builder.format == "html":
+        app.add_css_file(_FOOTER_CSS_NAME)
+
+
+def _on_build_finished(app: Sphinx, exception: BaseException | None) -> None:
+    if exception is not None or not app.config.jigger_checked_footer:
+        return
+    if app.builder.format != "html":
+        return
+    static = os.path.join(app.outdir, "_static")
+    os.makedirs(static, exist_ok=True)
+    with open(os.path.join(static, _FOOTER_CSS_NAME), "w", encoding="utf-8") as fh:
+        fh.write(_FOOTER_CSS)
 
 
 def _on_html_page_context(
@@ -417,7 +469,8 @@ def _on_html_page_context(
     counts = example_counts(app.env, pagename) if doctree is not None else None
     context["jigger_checked_version"] = app.config.release
     context["jigger_examples_passed"] = counts[0] if counts else None
-    context["jigger_examples_total"] = counts[1] if counts else None
+    context["jigger_examples_total"] = counts[1] + counts[2] if counts else None
+    context["jigger_examples_skipped"] = counts[2] if counts else None
 
 
 # -- config --------------------------------------------------------------------
@@ -458,10 +511,10 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     """Register the version checks and the page footer with *app* (a Sphinx
     extension's entry point)."""
     app.add_config_value(
-        "jigger_changelog", "changelog", "env", str, "Docname of the changelog."
+        "jigger_changelog", "", "env", str, "Docname of the changelog to check."
     )
     app.add_config_value(
-        "jigger_checked_footer", True, "html", bool, "Add 'Checked against' paragraph."
+        "jigger_checked_footer", False, "html", bool, "Add 'Checked against' footer."
     )
     app.add_config_value(
         "jigger_checked_against", "", "html", str, "Name in 'Checked against'."
@@ -471,6 +524,8 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.connect("env-updated", _on_env_updated)
     app.connect("doctree-resolved", _on_doctree_resolved)
     app.connect("html-page-context", _on_html_page_context)
+    app.connect("builder-inited", _on_builder_inited)
+    app.connect("build-finished", _on_build_finished)
     return {
         "version": _VERSION,
         "env_version": ENV_VERSION,

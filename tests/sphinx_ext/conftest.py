@@ -13,7 +13,9 @@ from sphinx.testing.util import SphinxTestApp
 from sphinx.util.console import strip_escape_sequences
 
 _TYPE_TAIL = re.compile(r" \[[\w.-]+\]$")
-_WARNING = re.compile(r"^(?P<path>\S.*?):(?P<line>\d+): WARNING: (?P<message>.*)$")
+_WARNING = re.compile(
+    r"^(?P<path>\S.*?):(?P<line>\d+): (?:WARNING|ERROR): (?P<message>.*)$"
+)
 
 
 @pytest.fixture(scope="session")
@@ -49,7 +51,8 @@ def build_html(
 
 
 def parse_warnings(text: str, srcdir: Path) -> list[tuple[str, str]]:
-    """``[("file.rst:LINE", "message first line"), ...]`` from Sphinx warnings,
+    """``[("file.rst:LINE", "message first line"), ...]`` from Sphinx warnings
+    and errors,
     paths relative to ``srcdir``, without colours or a ``[type.subtype]`` tail."""
     found = []
     for line in strip_escape_sequences(text).splitlines():

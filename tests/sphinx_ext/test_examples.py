@@ -277,3 +277,83 @@ def test_the_worker_is_started_early_only_when_a_page_may_have_examples(
     _touch_later(plain, plain.read_text(encoding="utf-8") + "\nMore prose.\n")
     _build(make_app, srcdir, "jigger-check")
     assert starts == [1, 1]  # plain.rst had examples
+
+
+def test_messages_point_at_the_readers_line_and_the_difference(
+    make_app: Callable[..., SphinxTestApp],
+    copy_root: Callable[[str], Path],
+) -> None:
+    app = _build(make_app, copy_root("ex-messages"))
+    text = strip_escape_sequences(app.warning.getvalue())
+    srcdir = app.srcdir
+    # the syntax error at its own line, without the worker's frames and
+    # without a second, chained traceback
+    syntax = text.split(f"{srcdir / 'index.rst'}:13: WARNING: SyntaxError")[1]
+    syntax = syntax.split("[jigger.example]")[0]
+    assert "for n in range(3)" in syntax
+    assert "_worker.py" not in syntax
+    assert "During handling" not in syntax
+    assert "Traceback" not in syntax
+    # a long mismatch names where it is, and shows both texts there
+    assert (
+        f"{srcdir / 'index.rst'}:18: WARNING: first difference at line 1, "
+        "column 121: expected '...789TAL...', got '...789tai...'"
+    ) in text
+    assert (
+        "  expected: ...01234567890123456789TALE\n"
+        "  got:      ...01234567890123456789tail"
+    ) in text
+
+
+def test_a_misspelled_marker_is_an_error_until_fixed(
+    make_app: Callable[..., SphinxTestApp],
+    copy_root: Callable[[str], Path],
+    warnings_of: Warnings,
+) -> None:
+    srcdir = copy_root("ex-messages")
+    message = "unknown jigger marker 'skipp' in 'jigger: skipp'"
+    for _ in range(2):  # the second build reads nothing again
+        app = _build(make_app, srcdir, freshenv=False)
+        found = warnings_of(app.warning.getvalue(), app.srcdir)
+        assert [w for w in found if w[0] == "marker.rst:4"] == [
+            (
+                "marker.rst:4",
+                f"{message}: expected one of skip, skip because "
+                "<reason>, skip-if <expression>, xfail <reason>, options <flags>, "
+                "setup",
+            )
+        ]
+        assert "ERROR: " + message in strip_escape_sequences(app.warning.getvalue())
+        assert _summary(app).endswith("; 1 marker error")
+        assert app.statuscode == 1
+    assert "0 added, 0 changed, 0 removed" in _status(app)
+    _touch_later(srcdir / "marker.rst", "Fixed\n=====\n\n.. jigger: skip\n\n>>> 1\n")
+    app = _build(make_app, srcdir, freshenv=False)
+    assert "marker error" not in _summary(app)
+
+
+def test_a_docstring_examples_traceback_quotes_the_python_files_lines(
+    make_app: Callable[..., SphinxTestApp], tmp_path: Path
+) -> None:
+    (tmp_path / "conf.py").write_text(
+        "import os, sys\n"
+        "sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))\n"
+        'extensions = ["sphinx.ext.autodoc", "jigger_sphinx"]\n'
+        'jigger_setup = "from calc import divide"\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "calc.py").write_text(
+        '"""Calc."""\n\n\ndef divide(a: int, b: int) -> float:\n'
+        '    """Divide.\n\n    >>> divide(1, 0)\n    0\n    """\n'
+        "    return a / b\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "index.rst").write_text(
+        "Calc\n====\n\n.. automodule:: calc\n   :members:\n", encoding="utf-8"
+    )
+    app = _build(make_app, tmp_path)
+    text = strip_escape_sequences(app.warning.getvalue())
+    calc = tmp_path / "calc.py"
+    assert f"{calc}:7: WARNING: ZeroDivisionError: division by zero" in text
+    assert f'File "{calc}", line 7, in <module>\n    divide(1, 0)' in text
+    assert f'File "{calc}", line 10, in divide\n    return a / b' in text

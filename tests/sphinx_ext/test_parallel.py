@@ -30,7 +30,7 @@ def _summary(app: SphinxTestApp) -> str:
     return line
 
 
-@pytest.mark.parametrize("root", ["ex-pass", "ex-faults"])
+@pytest.mark.parametrize("root", ["ex-pass", "ex-faults", "ex-doctest"])
 def test_parallel_read_matches_serial(
     make_app: Callable[..., SphinxTestApp],
     copy_root: Callable[[str], Path],

@@ -90,3 +90,48 @@ def test_without_the_option_docs_are_not_collected(
     _docs(pytester, rootdir, "ex-faults")
     result = pytester.runpytest_subprocess("docs", "-p", "no:cacheprovider")
     assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
+
+
+def test_docstring_examples_have_unique_ids_at_their_python_lines(
+    pytester: pytest.Pytester, rootdir: Path
+) -> None:
+    _docs(pytester, rootdir, "ex-autodoc")
+    result = pytester.runpytest_subprocess(
+        "--jigger-docs", "docs", "-p", "no:cacheprovider", "-v"
+    )
+    result.assert_outcomes(passed=3, failed=3)
+    result.stdout.fnmatch_lines(
+        [
+            "docs/index.rst::docs/tally.py:20@default FAILED*",
+            "docs/index.rst::docs/tally.py:20@default#2 FAILED*",
+        ]
+    )
+
+
+@pytest.mark.parametrize("root", ["ex-autodoc", "ex-doctest"])
+def test_xdist_runs_and_fails_what_a_serial_run_does(
+    pytester: pytest.Pytester, rootdir: Path, root: str
+) -> None:
+    _docs(pytester, rootdir, root)
+    serial = pytester.runpytest_subprocess(
+        "--jigger-docs", "docs", "-p", "no:cacheprovider"
+    ).parseoutcomes()
+    parallel = pytester.runpytest_subprocess(
+        "--jigger-docs", "docs", "-n", "2", "-p", "no:cacheprovider"
+    ).parseoutcomes()
+    assert parallel == serial
+    assert sum(serial.values()) - serial.get("seconds", 0) > 5
+
+
+def test_strict_markers_without_xdist(pytester: pytest.Pytester, rootdir: Path) -> None:
+    _docs(pytester, rootdir, "ex-autodoc")
+    result = pytester.runpytest_subprocess(
+        "--jigger-docs",
+        "docs",
+        "--strict-markers",
+        "-p",
+        "no:xdist",
+        "-p",
+        "no:cacheprovider",
+    )
+    result.assert_outcomes(passed=3, failed=3)

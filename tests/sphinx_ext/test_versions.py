@@ -132,7 +132,8 @@ def test_good_project_has_no_warning_and_shows_the_release(
     assert app.config.release == "1.2.0.dev0"  # from tinypkg.__version__
     assert warnings(app) == []
     page = (app.outdir / "page.html").read_text(encoding="utf-8")
-    assert '<p class="jigger-checked">Checked against tinypkg 1.2.0.dev0.</p>' in page
+    # no examples ran on the page: no footer
+    assert '<p class="jigger-checked">' not in page
     # the template variables, shown by the root's own layout.html
     assert '<meta name="jigger-checked" content="1.2.0.dev0|None|None">' in page
 
@@ -142,35 +143,66 @@ def test_the_paragraph_carries_the_example_counts(
     copy_root: Callable[[str], Path],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import jigger_sphinx.domain
-
-    def fake_counts(env: BuildEnvironment, docname: str) -> tuple[int, int] | None:
-        return {"page": (4, 5), "index": (1, 1)}.get(docname)
-
-    monkeypatch.setattr(jigger_sphinx.domain, "example_counts", fake_counts)
+    _fake_tally(monkeypatch)
     srcdir = copy_root("versions-good")
     app = build_html(make_app, srcdir)
     page = (app.outdir / "page.html").read_text(encoding="utf-8")
+    # the skipped example is counted as skipped, not as one that did not pass
     assert (
         '<p class="jigger-checked">Checked against tinypkg 1.2.0.dev0: '
-        "4 of 5 examples passed.</p>"
+        "4 of 5 examples passed, 1 skipped.</p>"
     ) in page
-    assert '<meta name="jigger-checked" content="1.2.0.dev0|4|5">' in page
+    assert '<meta name="jigger-checked" content="1.2.0.dev0|4|6">' in page
     index = (app.outdir / "index.html").read_text(encoding="utf-8")
     assert "1 of 1 example passed." in index
+    # a page without examples has no footer
     changelog = (app.outdir / "changelog.html").read_text(encoding="utf-8")
-    assert "Checked against tinypkg 1.2.0.dev0.</p>" in changelog
+    assert '<p class="jigger-checked">' not in changelog
+    # styled as a footer, by a stylesheet of its own
+    assert 'href="_static/jigger-checked.css' in page
+    css = (app.outdir / "_static" / "jigger-checked.css").read_text("utf-8")
+    assert "p.jigger-checked" in css
+
+
+def _fake_tally(monkeypatch: pytest.MonkeyPatch) -> None:
+    import jigger_sphinx.domain
+
+    def fake(env: BuildEnvironment, docname: str) -> tuple[int, int, int] | None:
+        return {"page": (4, 5, 1), "index": (1, 1, 0)}.get(docname)
+
+    monkeypatch.setattr(jigger_sphinx.domain, "example_tally", fake)
+
+
+def test_the_footer_is_off_unless_configured(
+    make_app: MakeApp,
+    copy_root: Callable[[str], Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _fake_tally(monkeypatch)
+    srcdir = copy_root("versions-bad")
+    conf = srcdir / "conf.py"
+    text = conf.read_text(encoding="utf-8")
+    conf.write_text(text.split("# the site changes are opt-in")[0], encoding="utf-8")
+    app = build_html(make_app, srcdir)
+    page = (app.outdir / "page.html").read_text(encoding="utf-8")
+    assert "jigger-checked" not in page
+    assert not (app.outdir / "_static" / "jigger-checked.css").exists()
+    # and the changelog is not checked either
+    assert not [w for w in warnings(app) if "changelog" in w]
 
 
 def test_the_paragraph_can_be_renamed_or_left_out(
-    make_app: MakeApp, copy_root: Callable[[str], Path]
+    make_app: MakeApp,
+    copy_root: Callable[[str], Path],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    _fake_tally(monkeypatch)
     srcdir = copy_root("versions-good")
     app = build_html(
         make_app, srcdir, confoverrides={"jigger_checked_against": "TinyPkg"}
     )
     page = (app.outdir / "page.html").read_text(encoding="utf-8")
-    assert "Checked against TinyPkg 1.2.0.dev0." in page
+    assert "Checked against TinyPkg 1.2.0.dev0: 4 of 5" in page
 
     srcdir = copy_root("versions-bad")
     app = build_html(make_app, srcdir, confoverrides={"jigger_checked_footer": False})
@@ -255,13 +287,16 @@ def test_the_changelog_check_can_be_turned_off(
 
 
 def test_no_release_no_version_checks(
-    make_app: MakeApp, copy_root: Callable[[str], Path]
+    make_app: MakeApp,
+    copy_root: Callable[[str], Path],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    _fake_tally(monkeypatch)
     srcdir = copy_root("versions-bad")
     app = build_html(make_app, srcdir, confoverrides={"release": ""})
     assert warnings(app) == []
     page = (app.outdir / "page.html").read_text(encoding="utf-8")
-    assert '<p class="jigger-checked">Checked against tinypkg.</p>' in page
+    assert '<p class="jigger-checked">Checked against tinypkg: 4 of 5' in page
 
 
 # -- config validation ---------------------------------------------------------

@@ -2,3 +2,6 @@ project = "refs-full"
 release = "1.0"
 extensions = ["myst_parser", "jigger_sphinx"]
 exclude_patterns = ["_build"]
+# the site changes are opt-in: this project turns them on
+jigger_changelog = "changelog"
+jigger_checked_footer = True

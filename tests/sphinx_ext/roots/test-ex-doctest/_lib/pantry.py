@@ -1,0 +1,3 @@
+"""A module the examples import through doctest_path only."""
+
+JARS = 3
