@@ -6,8 +6,18 @@ import builtins
 import importlib
 import sys
 import typing as t
+from pathlib import Path
 
 import jigger
+
+# The tutorial's Python sessions are started in examples/blog, where ``import
+# blog`` finds the package in the current folder. The build runs from
+# anywhere, with jigger installed normally or from this checkout, so it puts
+# that folder on the import path for the examples (they run with the build's
+# sys.path); the pages show only what a reader types.
+_BLOG = Path(__file__).resolve().parents[1] / "examples" / "blog"
+if str(_BLOG) not in sys.path:
+    sys.path.insert(0, str(_BLOG))
 
 if t.TYPE_CHECKING:
     from docutils import nodes
