@@ -54,17 +54,12 @@ def docs(session: nox.Session) -> None:
 def serve(session: nox.Session) -> None:
     """Build the book with every check, serve it on 127.0.0.1, rebuild on change.
 
-    Prints the foreword's URL. Options after ``--`` go to ``jigger docs serve``
+    Prints the foreword's URL. Options after ``--`` go to ``jigger-docs``
     (``nox -s serve -- --port 8000``, ``--no-watch``, ``--help``).
     """
     session.install(*BOOK_DEPS)
     session.run(
-        "python",
-        "-m",
-        "jigger",
-        "docs",
-        "serve",
-        "--source",
+        "jigger-docs",
         "docs",
         "--conf",
         "conf",

@@ -116,9 +116,7 @@ def _watch_reload(page: Page, server: DocsServer, path: Path) -> None:
 
 def test_the_tiny_book_in_a_browser(page: Page, book: Book) -> None:
     """The mechanics, on the tiny book (fast, always there)."""
-    server = DocsServer(
-        book.source, book.conf, book.out, poll_interval=0.2, debounce=0.2
-    )
+    server = DocsServer(book.source, book.conf, book.out)
     result = server.build()
     assert result.ok, "\n".join(result.errors)
     with server:
@@ -176,9 +174,7 @@ def test_the_book_in_a_browser(page: Page, tmp_path: Path) -> None:
     if os.environ.get("JIGGER_SKIP_BOOK_BROWSER"):
         pytest.skip("JIGGER_SKIP_BOOK_BROWSER is set")
     root = _real_book_copy(tmp_path)
-    server = DocsServer(
-        root / "docs", root / "conf", tmp_path / "html", poll_interval=0.3
-    )
+    server = DocsServer(root / "docs", root / "conf", tmp_path / "html")
     result = server.build()
     assert result.ok, "the book does not build cleanly:\n" + "\n".join(
         result.errors[:5]

@@ -1,6 +1,6 @@
-// jigger docs serve: reload the page after a new build, show failed builds.
+// jigger-docs: reload the page after a new build, show failed builds.
 // Added to every served HTML page by jigger_sphinx.serve (never written into
-// the build). It polls the status next to this script's own URL.
+// the build). It waits on the status next to this script's own URL.
 (function () {
   "use strict";
   var me = document.querySelector("script[data-jigger-build]");
@@ -47,8 +47,16 @@
     document.body.insertBefore(banner, document.body.firstChild);
   }
 
+  // The server answers when the status differs from what this page saw
+  // (a long poll), so the page reloads as soon as a build is published.
+  var seenOk = "null";
+
   function poll() {
-    fetch(statusUrl, { cache: "no-store" })
+    var url =
+      statusUrl +
+      "?build=" + encodeURIComponent(pageBuild) +
+      "&ok=" + seenOk;
+    fetch(url, { cache: "no-store" })
       .then(function (response) {
         return response.json();
       })
@@ -57,12 +65,13 @@
           window.location.reload();
           return;
         }
+        seenOk = String(status.ok);
         if (status.ok === false) {
           showBanner(status);
         } else {
           hideBanner();
         }
-        window.setTimeout(poll, 700);
+        window.setTimeout(poll, 50);
       })
       .catch(function () {
         // The server is restarting or gone: keep trying, more slowly.
