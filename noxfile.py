@@ -71,13 +71,14 @@ def serve(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Benchmarks, side by side: the framework and the docs toolchain (issue 7).
+    """Benchmarks, side by side: the framework, the docs toolchain (issue 7) and
+    the docs server's live reload against sphinx-autobuild (issue 17).
 
     About 10 minutes on 2 cores. ``nox -s bench -- --quick`` is a smoke run;
     ``nox -s bench -- --pages 50,200,800`` adds the 800-page project (several
     minutes more). Prints tables of medians and ratios; JSON in build/bench/.
     """
-    session.install("-e", ".[tests]", "bottle")
+    session.install("-e", ".[tests]", "bottle", "sphinx-autobuild")
     # Flask, Bottle and Sphinx are installed with their bytecode compiled;
     # the checkout's own modules get theirs on first import, unless
     # PYTHONDONTWRITEBYTECODE is set (it is on some CI machines), when every
@@ -97,4 +98,14 @@ def bench(session: nox.Session) -> None:
         *session.posargs,
         "--json",
         "build/bench/docs.json",
+    )
+    # Edit to visible in headless Chromium: jigger-docs and sphinx-autobuild
+    # side by side on a copy of the book (needs /usr/bin/chromium).
+    session.run(
+        "python",
+        "tests/bench/bench_reload.py",
+        "--edits",
+        "3" if quick else "7",
+        "--json",
+        "build/bench/reload.json",
     )

@@ -133,8 +133,28 @@ autodoc_inherit_docstrings = False
 
 myst_enable_extensions = ["colon_fence", "deflist"]
 
+# Alabaster, the theme of the Pallets projects (Flask, Werkzeug, Jinja, click)
+# whose API jigger follows, so their readers are at home; kept plain and styled
+# in conf/_static/custom.css (code blocks scroll, prev/next bars).
 html_theme = "alabaster"
 html_title = f"jigger {release}"
+html_static_path = ["_static"]
+html_theme_options = {
+    "description": "A micro web framework whose docs are checked against it.",
+    "show_relbars": True,  # previous / next links above and below each page
+    "show_powered_by": False,
+    "page_width": "1040px",
+    "sidebar_width": "240px",
+    "fixed_sidebar": False,
+    "font_size": "16px",
+    "link": "#1f5f8b",
+    "link_hover": "#0b3c5d",
+    "pre_bg": "#f6f8fa",
+    "code_bg": "#eef1f4",
+}
+html_sidebars = {
+    "**": ["about.html", "searchfield.html", "navigation.html", "relations.html"]
+}
 
 # jigger_sphinx: every example runs against the live code.
 jigger_example_timeout = 10
