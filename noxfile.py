@@ -6,6 +6,9 @@ fresh machine with only ``python3`` and ``pip`` can run any of them.
 
 from __future__ import annotations
 
+import os
+import shutil
+
 import nox
 
 nox.options.default_venv_backend = "venv"
@@ -18,9 +21,24 @@ DOCS_OUT = "build/html"
 BOOK_DEPS = ("-e", ".[docs,async,dotenv]", "pytest")
 
 
+def need_graphviz(session: nox.Session) -> None:
+    """The book's design page draws its diagrams with Graphviz's ``dot``:
+    install Debian's ``graphviz`` when it is missing and apt-get is there."""
+    if shutil.which("dot") is not None:
+        return
+    apt = shutil.which("apt-get")
+    if apt is None:
+        session.error("the book needs Graphviz's dot: install graphviz")
+    sudo = [] if os.geteuid() == 0 else ["sudo"]
+    env = {"DEBIAN_FRONTEND": "noninteractive"}
+    session.run(*sudo, apt, "update", external=True, env=env)
+    session.run(*sudo, apt, "install", "-y", "graphviz", external=True, env=env)
+
+
 @nox.session
 def tests(session: nox.Session) -> None:
     """Run the whole test suite (framework, doc toolchain, the book)."""
+    need_graphviz(session)
     session.install("-e", ".[tests]")
     args = session.posargs or ["-n", "2", "tests"]
     session.run("python", "-m", "pytest", *args)
@@ -44,6 +62,7 @@ def typing(session: nox.Session) -> None:
 @nox.session
 def docs(session: nox.Session) -> None:
     """Build the book with every check; warnings are errors."""
+    need_graphviz(session)
     session.install(*BOOK_DEPS)
     session.run(
         "sphinx-build", "-W", "-n", "--keep-going", "-c", "conf", "docs", DOCS_OUT
@@ -57,6 +76,7 @@ def serve(session: nox.Session) -> None:
     Prints the foreword's URL. Options after ``--`` go to ``jigger-docs``
     (``nox -s serve -- --port 8000``, ``--no-watch``, ``--help``).
     """
+    need_graphviz(session)
     session.install(*BOOK_DEPS)
     session.run(
         "jigger-docs",

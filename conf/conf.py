@@ -35,8 +35,13 @@ version = ".".join(release.split(".")[:2])
 extensions = [
     "myst_parser",
     "sphinx.ext.autodoc",
+    "sphinx.ext.graphviz",
     "jigger_sphinx",
 ]
+
+# The design page's diagrams are drawn at build time by Graphviz's ``dot``
+# (Debian: apt-get install graphviz; nox -s docs and .ci/run install it).
+graphviz_output_format = "svg"
 
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 root_doc = "index"
