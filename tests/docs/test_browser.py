@@ -115,6 +115,7 @@ def _watch_reload(page: Page, server: DocsServer, path: Path) -> float:
     screen (``nox -s bench`` compares this figure with sphinx-autobuild's;
     tests only bound it generously)."""
     page.goto(server.start_url)
+    page.evaluate("window.jiggerSamePage = true")
     marker = "Edited while the browser was looking"
     text = path.read_text(encoding="utf-8")
     start = time.perf_counter()
@@ -122,7 +123,18 @@ def _watch_reload(page: Page, server: DocsServer, path: Path) -> float:
     page.get_by_text(marker).wait_for(timeout=REBUILD)
     seconds = time.perf_counter() - start
     assert page.url.endswith("/foreword.html")
+    # Only the content changed: it was swapped in, the page was not reloaded.
+    assert page.evaluate("window.jiggerSamePage === true")
     return seconds
+
+
+def _retitle_reloads(page: Page, path: Path) -> None:
+    """A new title changes the sidebar's contents too: the page reloads."""
+    page.evaluate("window.jiggerSamePage = true")
+    _edit(path, "Foreword\n========", "Preface\n=======")
+    page.locator("h1", has_text="Preface").wait_for(timeout=REBUILD)
+    assert page.evaluate("window.jiggerSamePage === undefined")
+    assert "Preface" in page.locator(".sphinxsidebar").inner_text()
 
 
 def _previous_and_next(page: Page, server: DocsServer, after: str) -> None:
@@ -164,6 +176,8 @@ def test_the_tiny_book_in_a_browser(page: Page, book: Book) -> None:
         # Fixed: the page reloads and the banner is gone.
         _edit(foreword, ">>> 6 * 7\n41", ">>> 6 * 7\n42")
         banner.wait_for(state="detached", timeout=REBUILD)
+
+        _retitle_reloads(page, foreword)
 
 
 def _real_book_copy(tmp_path: Path) -> Path:

@@ -19,7 +19,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from jigger_sphinx.serve import DocsServer, SourceWatcher, create_app
+from jigger_sphinx.serve import (
+    BuildResult,
+    BuildStatus,
+    DocsServer,
+    SourceWatcher,
+    create_app,
+    sync_tree,
+)
 from jigger_sphinx.serve.cli import main as docs_main
 
 from .._http import gunicorn_no_control_socket
@@ -672,3 +679,80 @@ def test_an_apps_jigger_command_lists_no_docs_command(tmp_path: Path) -> None:
     assert "seed" in commands
     assert "routes" in commands
     assert "docs" not in commands
+
+
+# -- reloading soon -------------------------------------------------------------
+
+
+def test_a_prose_edit_is_published_as_soon_as_its_page_is_written_and_once(
+    live_server: DocsServer, book: Book
+) -> None:
+    before = _build_id(live_server)
+    book.edit("docs/installation.md", "Install the package", "Install jigger")
+    wait_for(
+        lambda: "Install jigger" in fetch(live_server.url, "/installation.html").text,
+        60,
+        "the edited page",
+    )
+    wait_for(
+        lambda: not fetch(live_server.url, "/_jigger/status").json()["building"],
+        60,
+        "the build to finish",
+    )
+    assert live_server.builder.early_pages == (Path("installation.html"),)
+    after = _build_id(live_server)
+    # One new build id: the open page reloaded once, when its page was out.
+    assert int(after.rsplit("-", 1)[1]) == int(before.rsplit("-", 1)[1]) + 1
+
+
+def test_a_page_with_a_failing_example_is_not_published_early(
+    live_server: DocsServer, book: Book
+) -> None:
+    book.edit("docs/foreword.rst", ">>> 6 * 7\n42", ">>> 6 * 7\n41\n\nNEW TEXT")
+    wait_for(
+        lambda: fetch(live_server.url, "/_jigger/status").json()["ok"] is False,
+        60,
+        "the failed build",
+    )
+    assert live_server.builder.early_pages == ()
+    assert "NEW TEXT" not in fetch(live_server.url, "/foreword.html").text
+
+
+def test_the_status_answers_as_soon_as_a_build_is_published(tmp_path: Path) -> None:
+    (tmp_path / "index.html").write_text("<html><body>Hi</body></html>")
+    status = BuildStatus()
+    client = create_app(tmp_path, status, long_poll_seconds=60).test_client()
+    seen = status.build_id
+    timer = threading.Timer(
+        0.2,
+        status.finish,
+        args=(BuildResult(True, 0, (), "", 0.1),),
+        kwargs={"published": True},
+    )
+    started = time.monotonic()
+    timer.start()
+    try:
+        reply = client.get(f"/_jigger/status?build={seen}&ok=null")
+    finally:
+        timer.cancel()
+    # It woke on the build, not at the end of its 60 s wait.
+    assert time.monotonic() - started < 30
+    assert reply.json is not None
+    assert reply.json["build"] != seen
+    assert reply.json["ok"] is True
+    # Without ?build=, the status is answered at once.
+    assert client.get("/_jigger/status").json["build"] == status.build_id
+
+
+def test_sync_tree_leaves_pages_with_the_same_bytes_alone(tmp_path: Path) -> None:
+    src, dst = tmp_path / "src", tmp_path / "dst"
+    src.mkdir()
+    (src / "search.html").write_text("same")
+    (src / "page.html").write_text("old")
+    assert sync_tree(src, dst) == 2
+    os.utime(src / "search.html", ns=(0, 10**9))  # written again, same bytes
+    (src / "page.html").write_text("new")
+    changed: list[Path] = []
+    assert sync_tree(src, dst, changed) == 1
+    assert changed == [Path("page.html")]
+    assert (dst / "page.html").read_text() == "new"

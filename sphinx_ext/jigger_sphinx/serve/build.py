@@ -27,7 +27,7 @@ import sys
 import threading
 import time
 import typing as t
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +44,8 @@ __all__ = [
 MAX_ERROR_LINES = 400
 
 _WARM_SCRIPT = Path(__file__).with_name("_warm.py")
+#: Sources that become a page of their own.
+_PAGE_SUFFIXES = frozenset({".rst", ".md", ".txt"})
 
 Echo = Callable[[str], None]
 
@@ -165,8 +167,11 @@ class BuildStatus:
 
 
 def _copy_file(source: Path, target: Path) -> bool:
-    """Copy ``source`` over ``target`` unless size and mtime match; a request
-    never sees half a file (write beside, then rename)."""
+    """Copy ``source`` over ``target`` unless they are the same; a request
+    never sees half a file (write beside, then rename). Same size and mtime
+    count as the same; so do the same bytes (Sphinx writes some pages, such
+    as ``search.html``, again at every build), and then only the mtime is
+    brought along."""
     s = source.stat()
     try:
         d = target.stat()
@@ -175,20 +180,24 @@ def _copy_file(source: Path, target: Path) -> bool:
     else:
         if (s.st_size, s.st_mtime_ns) == (d.st_size, d.st_mtime_ns):
             return False
+        if s.st_size == d.st_size and source.read_bytes() == target.read_bytes():
+            os.utime(target, ns=(s.st_atime_ns, s.st_mtime_ns))
+            return False
     partial = target.with_name(f".{target.name}.jigger-partial")
     shutil.copy2(source, partial)
     os.replace(partial, target)
     return True
 
 
-def sync_tree(src: Path, dst: Path) -> int:
+def sync_tree(src: Path, dst: Path, changed_paths: list[Path] | None = None) -> int:
     """Make ``dst`` a copy of ``src`` and return how many files changed.
 
     Files whose size and modification time already match are left alone;
     every other file is written beside its target and renamed over it, so a
     request never sees half a file. Files of ``dst`` that ``src`` no longer
     has are removed. Names starting with a dot (``.doctrees``,
-    ``.buildinfo``) are neither copied nor removed.
+    ``.buildinfo``) are neither copied nor removed. The relative paths of
+    the files written or removed are added to ``changed_paths``, if given.
     """
     changed = 0
     dst.mkdir(parents=True, exist_ok=True)
@@ -201,7 +210,10 @@ def sync_tree(src: Path, dst: Path) -> int:
             if name.startswith("."):
                 continue
             wanted.add(rel / name)
-            changed += _copy_file(Path(folder, name), dst / rel / name)
+            if _copy_file(Path(folder, name), dst / rel / name):
+                changed += 1
+                if changed_paths is not None:
+                    changed_paths.append(rel / name)
     for folder, _dirnames, filenames in os.walk(dst, topdown=False):
         rel = Path(folder).relative_to(dst)
         if any(part.startswith(".") for part in rel.parts):
@@ -210,6 +222,8 @@ def sync_tree(src: Path, dst: Path) -> int:
             if not name.startswith(".") and rel / name not in wanted:
                 Path(folder, name).unlink()
                 changed += 1
+                if changed_paths is not None:
+                    changed_paths.append(rel / name)
         if rel.parts and not (src / rel).is_dir():
             with contextlib.suppress(OSError):  # something hidden is in there
                 Path(folder).rmdir()
@@ -240,9 +254,9 @@ def check_folders(source: Path, conf: Path, out: Path) -> None:
 class _WarmProcess:
     """A process that has imported Sphinx and forks one child per build."""
 
-    def __init__(self) -> None:
+    def __init__(self, conf: Path, cache: Path) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-u", str(_WARM_SCRIPT)],
+            [sys.executable, "-u", str(_WARM_SCRIPT), str(conf), str(cache)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -342,6 +356,10 @@ class BookBuilder:
         self._warm: _WarmProcess | None = None
         self._cancelled = False
         self._started = False
+        self._early: list[Path] = []
+        #: The pages (relative to ``out``) that the last build published
+        #: early, as soon as Sphinx had written them.
+        self.early_pages: tuple[Path, ...] = ()
         check_folders(self.source, self.conf, self.out)
 
     def sphinx_args(self) -> list[str]:
@@ -377,7 +395,7 @@ class BookBuilder:
             return None
         if self._warm is None or not self._warm.alive():
             try:
-                self._warm = _WarmProcess()
+                self._warm = _WarmProcess(self.conf, self.staging / ".jigger-templates")
             except OSError:
                 self.warm = False
                 return None
@@ -415,19 +433,84 @@ class BookBuilder:
         self._proc = None
         return proc.returncode, stdout, stderr
 
-    def build(self) -> BuildResult:
-        """Build once; on success, copy the result into the served folder."""
+    def pages_of(self, changed: Iterable[str]) -> list[Path]:
+        """The HTML files (relative to the output folder) that the changed
+        source files become."""
+        pages = []
+        for name in changed:
+            path = Path(name)
+            if path.suffix not in _PAGE_SUFFIXES:
+                continue
+            try:
+                relative = path.resolve().relative_to(self.source)
+            except ValueError:
+                continue
+            pages.append(relative.with_suffix(".html"))
+        return pages
+
+    def _publish_early(
+        self, pages: list[Path], since: float, done: threading.Event
+    ) -> None:
+        """While a build runs, copy each page in ``pages`` into the served
+        folder as soon as Sphinx has written it, as long as the build has
+        reported no warning so far, and announce it (open pages reload)."""
+        err = self.staging / ".jigger-build.err"
+        waiting = set(pages)
+        while waiting and not done.wait(0.01):
+            for page in sorted(waiting):
+                staged = self.staging / page
+                try:
+                    if staged.stat().st_mtime < since or err.stat().st_size:
+                        continue
+                    with staged.open("rb") as f:
+                        f.seek(-16, os.SEEK_END)
+                        if b"</html>" not in f.read():
+                            continue  # still being written
+                    target = self.out / page
+                    if not target.parent.is_dir():
+                        continue  # a new page: it waits for the whole build
+                    _copy_file(staged, target)
+                except OSError:
+                    continue
+                waiting.discard(page)
+                self._early.append(page)
+                self.status.publish()
+
+    def build(self, changed: Iterable[str] = ()) -> BuildResult:
+        """Build once; on success, copy the result into the served folder.
+
+        :param changed: the source files whose change started this build;
+            with the warm process, the pages they make are published as
+            soon as they are written (if no warning came before them), and
+            the rest when the build succeeds.
+        """
         with self._lock:
             self.status.begin()
             start = time.monotonic()
             self.staging.mkdir(parents=True, exist_ok=True)
+            self._early = []
+            done = threading.Event()
+            pages = self.pages_of(changed) if self._warm_process() else []
+            early = None
+            if pages and (self.out / "index.html").exists():
+                early = threading.Thread(
+                    target=self._publish_early,
+                    args=(pages, time.time() - 0.001, done),
+                    name="jigger-docs-early",
+                    daemon=True,
+                )
+                early.start()
             try:
                 returncode, stdout, stderr = self._run()
             except OSError as e:
+                done.set()
                 result = BuildResult(False, -1, (f"cannot run Sphinx: {e}",), "", 0.0)
                 self.status.finish(result, published=False)
                 self._report(result)
                 return result
+            done.set()
+            if early is not None:
+                early.join()
             seconds = time.monotonic() - start
             summary = ""
             for line in stdout.splitlines():
@@ -448,10 +531,16 @@ class BookBuilder:
             # reader is better served by the pages and the banner than by 404s.
             first = not (self.out / "index.html").exists()
             publish = ok or (first and not self._cancelled and self.staging.is_dir())
+            self.early_pages = tuple(self._early)
+            written: list[Path] = []
             if publish:
-                sync_tree(self.staging, self.out)
+                sync_tree(self.staging, self.out, written)
+            # Pages that were published early were reloaded then; a new build
+            # id now only if the rest of the build changed a page too.
+            new_pages = [p for p in written if p.suffix == ".html"]
+            announce = publish and (not self._early or bool(new_pages))
             result = BuildResult(ok, returncode, tuple(errors), summary, seconds)
-            self.status.finish(result, published=publish)
+            self.status.finish(result, published=announce)
             self._report(result)
             return result
 

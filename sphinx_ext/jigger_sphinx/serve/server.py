@@ -305,7 +305,7 @@ class DocsServer:
             )
             self.echo(f"jigger-docs: changed: {shown}; rebuilding")
             try:
-                result = self.builder.build()
+                result = self.builder.build(changed)
             except Exception as e:  # keep serving whatever happens
                 self.echo(f"jigger-docs: the build crashed: {e!r}")
                 continue
