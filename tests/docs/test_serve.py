@@ -289,7 +289,13 @@ def test_a_failed_example_shows_in_the_status_and_the_old_page_stays(
         60,
         "the fixed page",
     )
-    data = fetch(live_server.url, "/_jigger/status").json()
+    # The page may be out before the build ends (it is published as soon as
+    # it is written); the status turns clean when the build does.
+    data = wait_for(
+        lambda: (d := fetch(live_server.url, "/_jigger/status").json())["ok"] and d,
+        60,
+        "the clean status",
+    )
     assert data["ok"] is True
     assert data["errors"] == []
     assert data["build"] != before

@@ -44,6 +44,8 @@ __all__ = [
 MAX_ERROR_LINES = 400
 
 _WARM_SCRIPT = Path(__file__).with_name("_warm.py")
+#: How Sphinx renders a ``:ref:`` or ``:doc:`` it could not resolve.
+_UNRESOLVED = b'class="xref std std-'
 #: Sources that become a page of their own.
 _PAGE_SUFFIXES = frozenset({".rst", ".md", ".txt"})
 
@@ -453,7 +455,8 @@ class BookBuilder:
     ) -> None:
         """While a build runs, copy each page in ``pages`` into the served
         folder as soon as Sphinx has written it, as long as the build has
-        reported no warning so far, and announce it (open pages reload)."""
+        reported no warning so far and the page has no unresolved reference,
+        and announce it (open pages show it)."""
         err = self.staging / ".jigger-build.err"
         waiting = set(pages)
         while waiting and not done.wait(0.01):
@@ -462,10 +465,15 @@ class BookBuilder:
                 try:
                     if staged.stat().st_mtime < since or err.stat().st_size:
                         continue
-                    with staged.open("rb") as f:
-                        f.seek(-16, os.SEEK_END)
-                        if b"</html>" not in f.read():
-                            continue  # still being written
+                    data = staged.read_bytes()
+                    if b"</html>" not in data[-16:]:
+                        continue  # still being written
+                    if _UNRESOLVED in data:
+                        # A reference Sphinx could not resolve: the warning
+                        # may come later (jigger_sphinx reports them all at
+                        # the end), so this page waits for the whole build.
+                        waiting.discard(page)
+                        continue
                     target = self.out / page
                     if not target.parent.is_dir():
                         continue  # a new page: it waits for the whole build
