@@ -179,12 +179,12 @@ def main(argv: list[str] | None = None) -> int:
     if not CHROMIUM.exists():
         print(f"bench_reload: {CHROMIUM} is missing (apt-get install chromium)")
         return 1
-    try:
-        import playwright  # noqa: F401
-        import sphinx_autobuild  # noqa: F401
-    except ImportError as e:
-        print(f"bench_reload: {e.name} is not installed")
-        return 1
+    import importlib.util
+
+    for needed in ("playwright", "sphinx_autobuild"):
+        if importlib.util.find_spec(needed) is None:
+            print(f"bench_reload: {needed} is not installed")
+            return 1
     results: dict[str, list[float]] = {}
     runs: list[tuple[str, Callable[[Path, int], list[float]]]] = [
         ("jigger-docs", bench_jigger),
