@@ -762,3 +762,18 @@ def test_sync_tree_leaves_pages_with_the_same_bytes_alone(tmp_path: Path) -> Non
     assert sync_tree(src, dst, changed) == 1
     assert changed == [Path("page.html")]
     assert (dst / "page.html").read_text() == "new"
+
+
+def test_a_waiting_page_is_answered_when_the_server_stops(tmp_path: Path) -> None:
+    (tmp_path / "index.html").write_text("<html><body>Hi</body></html>")
+    status = BuildStatus()
+    client = create_app(tmp_path, status, long_poll_seconds=60).test_client()
+    timer = threading.Timer(0.2, status.close)
+    started = time.monotonic()
+    timer.start()
+    try:
+        reply = client.get(f"/_jigger/status?build={status.build_id}&ok=null")
+    finally:
+        timer.cancel()
+    assert reply.status_code == 200
+    assert time.monotonic() - started < 30  # not the whole 60 s wait

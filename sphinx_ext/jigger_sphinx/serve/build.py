@@ -103,7 +103,7 @@ class BuildStatus:
         self._published = 0
         self._building = False
         self._last: BuildResult | None = None
-        self._version = 0
+        self._closed = False
 
     @property
     def build_id(self) -> str:
@@ -121,7 +121,6 @@ class BuildStatus:
         """Mark a build as running."""
         with self._changed:
             self._building = True
-            self._version += 1
             self._changed.notify_all()
 
     def finish(self, result: BuildResult, *, published: bool) -> None:
@@ -131,7 +130,6 @@ class BuildStatus:
             self._last = result
             if published:
                 self._published += 1
-            self._version += 1
             self._changed.notify_all()
 
     def publish(self) -> None:
@@ -139,7 +137,13 @@ class BuildStatus:
         is already in the served folder)."""
         with self._changed:
             self._published += 1
-            self._version += 1
+            self._changed.notify_all()
+
+    def close(self) -> None:
+        """Answer every waiting page now, and every later one at once (the
+        server is stopping)."""
+        with self._changed:
+            self._closed = True
             self._changed.notify_all()
 
     def wait_for_change(self, build: str, ok: bool | None, timeout: float) -> bool:
@@ -148,6 +152,8 @@ class BuildStatus:
         seconds; return whether it does."""
 
         def differs() -> bool:
+            if self._closed:
+                return True
             last_ok = None if self._last is None else self._last.ok
             current = f"{self._token}-{self._published}"
             return current != build or (last_ok is not None and last_ok != ok)

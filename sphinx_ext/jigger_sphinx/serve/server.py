@@ -86,6 +86,9 @@ class _BoundedHandler(WSGIRequestHandler):
     def parse_request(self) -> bool:
         ok = super().parse_request()
         self.head_deadline = None
+        # The last read of the head may have left a shorter timeout behind;
+        # the body and the response get the idle timeout again.
+        self.connection.settimeout(self.idle_timeout)
         return ok
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
@@ -243,6 +246,7 @@ class DocsServer:
     def stop(self) -> None:
         """Stop serving and watching, and stop a running build."""
         self._stop.set()
+        self.status.close()
         self.builder.cancel()
         if self._server is not None:
             self._server.shutdown()
