@@ -628,8 +628,16 @@ def test_the_command_serves_a_sphinx_quickstart_project(tmp_path: Path) -> None:
             60,
             "the edited page",
         )
+        children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+        helpers = children.read_text().split() if children.exists() else []
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=30) == 0
+        # Ctrl+C leaves nothing behind: the warm build process is gone too.
+        wait_for(
+            lambda: not any(Path(f"/proc/{pid}").exists() for pid in helpers),
+            30,
+            "the server's helper processes to end",
+        )
     finally:
         if proc.poll() is None:
             proc.kill()
