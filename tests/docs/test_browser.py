@@ -120,7 +120,12 @@ def _watch_reload(page: Page, server: DocsServer, path: Path) -> float:
     text = path.read_text(encoding="utf-8")
     start = time.perf_counter()
     path.write_text(f"{text.rstrip()}\n\n{marker}.\n", encoding="utf-8")
-    page.get_by_text(marker).wait_for(timeout=REBUILD)
+    page.wait_for_function(
+        "m => document.body.textContent.includes(m)",
+        arg=marker,
+        polling="raf",
+        timeout=REBUILD,
+    )
     seconds = time.perf_counter() - start
     assert page.url.endswith("/foreword.html")
     # Only the content changed: it was swapped in, the page was not reloaded.
