@@ -133,6 +133,23 @@ def _watch_reload(page: Page, server: DocsServer, path: Path) -> float:
     return seconds
 
 
+_WIDE_BLOCKS = """() => Array.from(document.querySelectorAll("div.highlight pre"))
+    .filter(p => p.scrollWidth > p.clientWidth + 1)
+    .map(p => getComputedStyle(p).overflowX)"""
+
+
+def _code_fits_or_scrolls(page: Page, server: DocsServer) -> None:
+    """The tutorial's Python sessions fit the column at a desktop width (the
+    first one used to end in ``"SECRET_KEY": "not-s``); a block that is
+    wider still, on the configuration page, scrolls sideways."""
+    page.goto(server.url + "tutorial/index.html")
+    assert page.evaluate(_WIDE_BLOCKS) == []
+    page.goto(server.url + "config.html")
+    wide = page.evaluate(_WIDE_BLOCKS)
+    assert wide, "config.html has no code block wider than the column"
+    assert set(wide) == {"auto"}, wide
+
+
 def _retitle_reloads(page: Page, path: Path) -> None:
     """A new title changes the sidebar's contents too: the page reloads."""
     page.evaluate("window.jiggerSamePage = true")
@@ -231,6 +248,7 @@ def test_the_book_in_a_browser(page: Page, tmp_path: Path) -> None:
         page.screenshot(path=str(SCREENSHOTS / "foreword.png"), full_page=True)
         _walk(page, server, "Werkzeug", "")
         _previous_and_next(page, server, "installation.html")
+        _code_fits_or_scrolls(page, server)
         foreword = _page_source(root / "docs", "foreword")
         assert foreword is not None
         seconds = _watch_reload(page, server, foreword)
