@@ -320,17 +320,17 @@ def test_watcher_sees_new_changed_and_removed_files(tmp_path: Path) -> None:
     (tmp_path / "__pycache__").mkdir()
     (tmp_path / "out").mkdir()
     watcher = SourceWatcher([tmp_path], [tmp_path / "out"])
-    stop = threading.Event()
+    stop, ready = threading.Event(), threading.Event()
     batches: queue.Queue[list[str]] = queue.Queue()
 
     def collect() -> None:
-        for batch in watcher.changes(stop):
+        for batch in watcher.changes(stop, ready):
             batches.put(batch)
 
     thread = threading.Thread(target=collect, daemon=True)
     thread.start()
     try:
-        time.sleep(0.5)  # let the watch begin
+        assert ready.wait(30)
         (tmp_path / "__pycache__" / "x.pyc").write_text("ignored")
         (tmp_path / ".a.rst.swp").write_text("ignored")
         (tmp_path / "out" / "page.html").write_text("ignored")
@@ -785,3 +785,26 @@ def test_a_waiting_page_is_answered_when_the_server_stops(tmp_path: Path) -> Non
         timer.cancel()
     assert reply.status_code == 200
     assert time.monotonic() - started < 30  # not the whole 60 s wait
+
+
+def test_the_watcher_can_poll_where_file_events_do_not_arrive(tmp_path: Path) -> None:
+    (tmp_path / "page.rst").write_text("one")
+    watcher = SourceWatcher([tmp_path], force_polling=True)
+    stop, ready = threading.Event(), threading.Event()
+    batches: queue.Queue[list[str]] = queue.Queue()
+
+    def collect() -> None:
+        for batch in watcher.changes(stop, ready):
+            batches.put(batch)
+
+    thread = threading.Thread(target=collect, daemon=True)
+    thread.start()
+    try:
+        assert ready.wait(30)
+        # A polling watcher may compare modification times to the second.
+        time.sleep(1.2)
+        (tmp_path / "page.rst").write_text("two, longer")
+        assert batches.get(timeout=30) == [str(tmp_path / "page.rst")]
+    finally:
+        stop.set()
+        thread.join(timeout=10)

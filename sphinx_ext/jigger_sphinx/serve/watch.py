@@ -12,12 +12,14 @@ from __future__ import annotations
 import ast
 import os
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 __all__ = ["SourceWatcher", "read_watch_paths"]
 
 _IGNORED_DIRS = frozenset({"__pycache__", "node_modules"})
+_POLL_DELAY_MS = 200
 _IGNORED_SUFFIXES = (".pyc", ".pyo", ".swp", ".swx", "~", ".tmp")
 
 
@@ -121,6 +123,14 @@ class SourceWatcher:
                 ready.set()
             stop.wait()
             return
+        # A polling watcher takes its first look a poll interval after it
+        # starts; a change before that would be part of its starting point.
+        polling = self.force_polling or (
+            self.force_polling is None
+            and os.environ.get("WATCHFILES_FORCE_POLLING", "").lower()
+            not in ("", "0", "false", "no")
+        )
+        ready_at = time.monotonic() + (3 * _POLL_DELAY_MS / 1000 if polling else 0)
         for batch in watchfiles.watch(
             *existing,
             watch_filter=lambda _change, path: self.wanted(path),
@@ -131,10 +141,10 @@ class SourceWatcher:
             yield_on_timeout=True,
             raise_interrupt=False,
             force_polling=self.force_polling,
-            poll_delay_ms=200,
+            poll_delay_ms=_POLL_DELAY_MS,
         ):
-            if ready is not None:
-                ready.set()  # the first batch (maybe empty) means it watches
+            if ready is not None and time.monotonic() >= ready_at:
+                ready.set()  # a batch (maybe empty) after that: it watches
             if stop.is_set():
                 return
             if batch:
