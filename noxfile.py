@@ -6,6 +6,9 @@ fresh machine with only ``python3`` and ``pip`` can run any of them.
 
 from __future__ import annotations
 
+import os
+import shutil
+
 import nox
 
 nox.options.default_venv_backend = "venv"
@@ -18,9 +21,24 @@ DOCS_OUT = "build/html"
 BOOK_DEPS = ("-e", ".[docs,async,dotenv]", "pytest")
 
 
+def need_graphviz(session: nox.Session) -> None:
+    """The book's design page draws its diagrams with Graphviz's ``dot``:
+    install Debian's ``graphviz`` when it is missing and apt-get is there."""
+    if shutil.which("dot") is not None:
+        return
+    apt = shutil.which("apt-get")
+    if apt is None:
+        session.error("the book needs Graphviz's dot: install graphviz")
+    sudo = [] if os.geteuid() == 0 else ["sudo"]
+    env = {"DEBIAN_FRONTEND": "noninteractive"}
+    session.run(*sudo, apt, "update", external=True, env=env)
+    session.run(*sudo, apt, "install", "-y", "graphviz", external=True, env=env)
+
+
 @nox.session
 def tests(session: nox.Session) -> None:
     """Run the whole test suite (framework, doc toolchain, the book)."""
+    need_graphviz(session)
     session.install("-e", ".[tests]")
     args = session.posargs or ["-n", "2", "tests"]
     session.run("python", "-m", "pytest", *args)
@@ -44,6 +62,7 @@ def typing(session: nox.Session) -> None:
 @nox.session
 def docs(session: nox.Session) -> None:
     """Build the book with every check; warnings are errors."""
+    need_graphviz(session)
     session.install(*BOOK_DEPS)
     session.run(
         "sphinx-build", "-W", "-n", "--keep-going", "-c", "conf", "docs", DOCS_OUT
@@ -54,17 +73,13 @@ def docs(session: nox.Session) -> None:
 def serve(session: nox.Session) -> None:
     """Build the book with every check, serve it on 127.0.0.1, rebuild on change.
 
-    Prints the foreword's URL. Options after ``--`` go to ``jigger docs serve``
+    Prints the foreword's URL. Options after ``--`` go to ``jigger-docs``
     (``nox -s serve -- --port 8000``, ``--no-watch``, ``--help``).
     """
+    need_graphviz(session)
     session.install(*BOOK_DEPS)
     session.run(
-        "python",
-        "-m",
-        "jigger",
-        "docs",
-        "serve",
-        "--source",
+        "jigger-docs",
         "docs",
         "--conf",
         "conf",
@@ -107,13 +122,14 @@ def extensions(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Benchmarks, side by side: the framework and the docs toolchain (issue 7).
+    """Benchmarks, side by side: the framework, the docs toolchain (issue 7) and
+    the docs server's live reload against sphinx-autobuild (issue 17).
 
     About 10 minutes on 2 cores. ``nox -s bench -- --quick`` is a smoke run;
     ``nox -s bench -- --pages 50,200,800`` adds the 800-page project (several
     minutes more). Prints tables of medians and ratios; JSON in build/bench/.
     """
-    session.install("-e", ".[tests]", "bottle")
+    session.install("-e", ".[tests]", "bottle", "sphinx-autobuild")
     # Flask, Bottle and Sphinx are installed with their bytecode compiled;
     # the checkout's own modules get theirs on first import, unless
     # PYTHONDONTWRITEBYTECODE is set (it is on some CI machines), when every
@@ -133,4 +149,14 @@ def bench(session: nox.Session) -> None:
         *session.posargs,
         "--json",
         "build/bench/docs.json",
+    )
+    # Edit to visible in headless Chromium: jigger-docs and sphinx-autobuild
+    # side by side on a copy of the book (needs /usr/bin/chromium).
+    session.run(
+        "python",
+        "tests/bench/bench_reload.py",
+        "--edits",
+        "3" if quick else "7",
+        "--json",
+        "build/bench/reload.json",
     )

@@ -6,8 +6,18 @@ import builtins
 import importlib
 import sys
 import typing as t
+from pathlib import Path
 
 import jigger
+
+# The tutorial's Python sessions are started in examples/blog, where ``import
+# blog`` finds the package in the current folder. The build runs from
+# anywhere, with jigger installed normally or from this checkout, so it puts
+# that folder on the import path for the examples (they run with the build's
+# sys.path); the pages show only what a reader types.
+_BLOG = Path(__file__).resolve().parents[1] / "examples" / "blog"
+if str(_BLOG) not in sys.path:
+    sys.path.insert(0, str(_BLOG))
 
 if t.TYPE_CHECKING:
     from docutils import nodes
@@ -25,8 +35,13 @@ version = ".".join(release.split(".")[:2])
 extensions = [
     "myst_parser",
     "sphinx.ext.autodoc",
+    "sphinx.ext.graphviz",
     "jigger_sphinx",
 ]
+
+# The design page's diagrams are drawn at build time by Graphviz's ``dot``
+# (Debian: apt-get install graphviz; nox -s docs and .ci/run install it).
+graphviz_output_format = "svg"
 
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 root_doc = "index"
@@ -123,8 +138,28 @@ autodoc_inherit_docstrings = False
 
 myst_enable_extensions = ["colon_fence", "deflist"]
 
+# Alabaster, the theme of the Pallets projects (Flask, Werkzeug, Jinja, click)
+# whose API jigger follows, so their readers are at home; kept plain and styled
+# in conf/_static/custom.css (code blocks scroll, prev/next bars).
 html_theme = "alabaster"
 html_title = f"jigger {release}"
+html_static_path = ["_static"]
+html_theme_options = {
+    "description": "A micro web framework whose docs are checked against it.",
+    "show_relbars": True,  # previous / next links above and below each page
+    "show_powered_by": False,
+    "page_width": "1040px",
+    "sidebar_width": "240px",
+    "fixed_sidebar": False,
+    "font_size": "16px",
+    "link": "#1f5f8b",
+    "link_hover": "#0b3c5d",
+    "pre_bg": "#f6f8fa",
+    "code_bg": "#eef1f4",
+}
+html_sidebars = {
+    "**": ["about.html", "searchfield.html", "navigation.html", "relations.html"]
+}
 
 # jigger_sphinx: every example runs against the live code; every kind of
 # block is checked, each page that has examples ends with what they were

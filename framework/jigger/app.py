@@ -844,14 +844,14 @@ class Jigger(App):
         self, func: t.Callable[..., cabc.Coroutine[t.Any, t.Any, t.Any]]
     ) -> t.Callable[..., t.Any]:
         """Run a coroutine function to completion from synchronous code,
-        with asgiref (install ``jigger[async]``)."""
+        with asgiref (install the ``async`` extra)."""
         try:
             from asgiref.sync import async_to_sync as asgiref_async_to_sync
         except ImportError:
             raise RuntimeError(
                 f"{getattr(func, '__qualname__', func)!r} is an async function;"
                 " running it needs asgiref. Install the 'async' extra:"
-                " pip install 'jigger[async]'."
+                ' python -m pip install "path/to/jigger[async]".'
             ) from None
         return asgiref_async_to_sync(func)
 

@@ -488,7 +488,7 @@ def _set_env_file(
         except ImportError:
             raise click.BadParameter(
                 f"reading {value!r} needs python-dotenv; install it with"
-                " 'pip install python-dotenv' (or 'pip install jigger[dotenv]').",
+                ' python -m pip install "path/to/jigger[dotenv]".',
                 ctx=ctx,
                 param=param,
             ) from None

@@ -89,9 +89,7 @@ def book(tmp_path: Path) -> Book:
 @pytest.fixture
 def live_server(book: Book) -> Iterator[DocsServer]:
     """The tiny book, built, served and watched; stopped after the test."""
-    yield from _built_and_served(
-        DocsServer(book.source, book.conf, book.out, poll_interval=0.2, debounce=0.2)
-    )
+    yield from _built_and_served(DocsServer(book.source, book.conf, book.out))
 
 
 @pytest.fixture(scope="module")

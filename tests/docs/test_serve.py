@@ -1,14 +1,16 @@
-"""``jigger docs serve`` over real HTTP: the tiny book in tests/docs/site/ is
+"""``jigger-docs`` over real HTTP: the tiny book in tests/docs/site/ is
 built with every check, served on 127.0.0.1, edited and rebuilt; the same
 build is served by gunicorn through the WSGI factory."""
 
 from __future__ import annotations
 
 import os
+import queue
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import typing as t
 from collections.abc import Callable
@@ -17,7 +19,15 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from jigger_sphinx.serve import DocsServer, SourceWatcher, create_app, docs_cli
+from jigger_sphinx.serve import (
+    BuildResult,
+    BuildStatus,
+    DocsServer,
+    SourceWatcher,
+    create_app,
+    sync_tree,
+)
+from jigger_sphinx.serve.cli import main as docs_main
 
 from .._http import gunicorn_no_control_socket
 from .conftest import Book, fetch, wait_for
@@ -279,7 +289,13 @@ def test_a_failed_example_shows_in_the_status_and_the_old_page_stays(
         60,
         "the fixed page",
     )
-    data = fetch(live_server.url, "/_jigger/status").json()
+    # The page may be out before the build ends (it is published as soon as
+    # it is written); the status turns clean when the build does.
+    data = wait_for(
+        lambda: (d := fetch(live_server.url, "/_jigger/status").json())["ok"] and d,
+        60,
+        "the clean status",
+    )
     assert data["ok"] is True
     assert data["errors"] == []
     assert data["build"] != before
@@ -302,22 +318,53 @@ def test_changing_watched_code_reruns_the_examples_that_use_it(
 def test_watcher_sees_new_changed_and_removed_files(tmp_path: Path) -> None:
     (tmp_path / "a.rst").write_text("a")
     (tmp_path / "__pycache__").mkdir()
-    watcher = SourceWatcher([tmp_path])
-    assert watcher.changed() == []
-    (tmp_path / "b.md").write_text("b")
-    (tmp_path / "__pycache__" / "x.pyc").write_text("ignored")
-    (tmp_path / ".a.rst.swp").write_text("ignored")
-    assert watcher.changed() == [str(tmp_path / "b.md")]
-    os.utime(tmp_path / "a.rst", ns=(0, 10**9))
-    (tmp_path / "b.md").unlink()
-    assert watcher.changed() == [str(tmp_path / "a.rst"), str(tmp_path / "b.md")]
+    (tmp_path / "out").mkdir()
+    watcher = SourceWatcher([tmp_path], [tmp_path / "out"])
+    stop, ready = threading.Event(), threading.Event()
+    batches: queue.Queue[list[str]] = queue.Queue()
+
+    def collect() -> None:
+        for batch in watcher.changes(stop, ready):
+            batches.put(batch)
+
+    thread = threading.Thread(target=collect, daemon=True)
+    thread.start()
+    try:
+        assert ready.wait(30)
+        (tmp_path / "__pycache__" / "x.pyc").write_text("ignored")
+        (tmp_path / ".a.rst.swp").write_text("ignored")
+        (tmp_path / "out" / "page.html").write_text("ignored")
+        (tmp_path / "b.md").write_text("b")
+        assert batches.get(timeout=30) == [str(tmp_path / "b.md")]
+        time.sleep(0.3)
+        (tmp_path / "a.rst").write_text("changed")
+        (tmp_path / "b.md").unlink()
+        seen: set[str] = set()
+        while seen != {str(tmp_path / "a.rst"), str(tmp_path / "b.md")}:
+            seen.update(batches.get(timeout=30))
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert not thread.is_alive()
+
+
+def test_watcher_wants_sources_not_build_output_or_editor_files(
+    tmp_path: Path,
+) -> None:
+    watcher = SourceWatcher([tmp_path / "docs"], [tmp_path / "docs" / "_build"])
+    assert watcher.wanted(str(tmp_path / "docs" / "index.rst"))
+    assert watcher.wanted(str(tmp_path / "docs" / "guide" / "page.md"))
+    assert not watcher.wanted(str(tmp_path / "docs" / "_build" / "html" / "a.html"))
+    assert not watcher.wanted(str(tmp_path / "docs" / ".index.rst.swp"))
+    assert not watcher.wanted(str(tmp_path / "docs" / "__pycache__" / "c.pyc"))
+    assert not watcher.wanted(str(tmp_path / "elsewhere.rst"))
 
 
 # -- the command ------------------------------------------------------------
 
 
 def test_command_refuses_a_remote_host_without_the_flag() -> None:
-    result = CliRunner().invoke(docs_cli, ["serve", "--host", "0.0.0.0"])
+    result = CliRunner().invoke(docs_main, ["--host", "0.0.0.0"])
     assert result.exit_code == 2
     assert "--allow-remote" in result.output
 
@@ -327,10 +374,7 @@ def test_command_builds_serves_prints_the_foreword_url_and_stops(book: Book) -> 
         [
             sys.executable,
             "-m",
-            "jigger",
-            "docs",
-            "serve",
-            "--source",
+            "jigger_sphinx.serve",
             str(book.source),
             "--conf",
             str(book.conf),
@@ -458,3 +502,309 @@ def test_a_first_build_that_fails_is_still_served_with_its_errors(
     status = server.status.as_dict()
     assert status["ok"] is False
     assert any("foreword.rst:" in line for line in status["errors"])
+
+
+# -- slow clients -------------------------------------------------------------
+
+
+def _closed_by_server(sock: socket.socket) -> bool:
+    """Whether the server has closed ``sock`` (EOF or reset)."""
+    sock.setblocking(False)
+    try:
+        return sock.recv(1024) == b""
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+
+
+def test_idle_and_slowloris_connections_are_closed(book: Book) -> None:
+    """300 connections that send half a request head, and one that sends a
+    byte now and then, do not hold their threads: the server closes them."""
+    server = DocsServer(
+        book.source,
+        book.conf,
+        book.out,
+        watch=False,
+        idle_timeout=0.5,
+        head_timeout=1.5,
+    )
+    before = threading.active_count()
+    with server:
+        idle: list[socket.socket] = []
+        try:
+            for _ in range(300):
+                sock = socket.create_connection(("127.0.0.1", server.port))
+                sock.sendall(b"GET /foreword.html HTTP/1.1\r\nHost: x\r\n")
+                idle.append(sock)
+            trickle = socket.create_connection(("127.0.0.1", server.port))
+            idle.append(trickle)
+            started = time.monotonic()
+            closed = False
+            for byte in b"GET /foreword.html HTTP/1.1\r\nX-Slow: " + b"a" * 200:
+                try:
+                    trickle.sendall(bytes([byte]))
+                except OSError:
+                    closed = True
+                    break
+                if _closed_by_server(trickle):
+                    closed = True
+                    break
+                trickle.setblocking(True)
+                time.sleep(0.2)  # under the idle timeout, every time
+            # The head deadline, not the idle timeout, ended it (well before
+            # the 40 s the whole trickle would take).
+            assert closed
+            assert time.monotonic() - started < 30
+            wait_for(
+                lambda: all(_closed_by_server(s) for s in idle),
+                30,
+                "the server to close the idle connections",
+            )
+            wait_for(
+                lambda: threading.active_count() <= before + 5,
+                30,
+                "the connection threads to end",
+            )
+        finally:
+            for sock in idle:
+                sock.close()
+        # The server still answers a well-behaved client.
+        assert fetch(server.url, "/_jigger/status").status == 200
+
+
+# -- the command, for any Sphinx project ----------------------------------------
+
+
+def _quickstart_project(root: Path) -> Path:
+    """A project laid out as ``sphinx-quickstart`` lays it out (conf.py in
+    the sources, builds in _build), with no jigger-specific setting."""
+    docs = root / "docs"
+    docs.mkdir(parents=True)
+    (docs / "conf.py").write_text(
+        'project = "Quick"\nextensions = []\nexclude_patterns = ["_build"]\n',
+        encoding="utf-8",
+    )
+    (docs / "index.rst").write_text(
+        "Quick\n=====\n\n.. toctree::\n\n   usage\n", encoding="utf-8"
+    )
+    (docs / "usage.rst").write_text("Usage\n=====\n\nFirst words.\n", encoding="utf-8")
+    return docs
+
+
+def test_the_command_serves_a_sphinx_quickstart_project(tmp_path: Path) -> None:
+    docs = _quickstart_project(tmp_path)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jigger_sphinx.serve", "docs"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        lines: list[str] = []
+        url = ""
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+            if "serving the book on " in line:
+                url = line.split("serving the book on ", 1)[1].strip()
+                break
+        output = "".join(lines)
+        assert url.endswith("/index.html"), output
+        base = url.rsplit("/", 1)[0] + "/"
+        assert "First words." in fetch(base, "/usage.html").text
+        # Its build went where sphinx-quickstart's Makefile puts it.
+        assert (docs / "_build" / "html" / "usage.html").is_file()
+        (docs / "usage.rst").write_text(
+            "Usage\n=====\n\nSecond words.\n", encoding="utf-8"
+        )
+        wait_for(
+            lambda: "Second words." in fetch(base, "/usage.html").text,
+            60,
+            "the edited page",
+        )
+        children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+        helpers = children.read_text().split() if children.exists() else []
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 0
+        # Ctrl+C leaves nothing behind: the warm build process is gone too.
+        wait_for(
+            lambda: not any(Path(f"/proc/{pid}").exists() for pid in helpers),
+            30,
+            "the server's helper processes to end",
+        )
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+
+def test_the_command_names_the_extra_when_sphinx_is_missing(tmp_path: Path) -> None:
+    """Run where ``import sphinx`` fails: the command says what to install
+    (the installation page's command), and no traceback."""
+    blocker = tmp_path / "blocker"
+    blocker.mkdir()
+    (blocker / "sitecustomize.py").write_text(
+        "import importlib.abc, sys\n"
+        "class Hide(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in ('sphinx', 'watchfiles'):\n"
+        "            raise ModuleNotFoundError(name)\n"
+        "        return None\n"
+        "sys.meta_path.insert(0, Hide())\n",
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "jigger_sphinx.serve", "docs"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=str(blocker)),
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert 'python -m pip install "path/to/jigger[docs]"' in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_an_apps_jigger_command_lists_no_docs_command(tmp_path: Path) -> None:
+    (tmp_path / "hello.py").write_text(
+        "from jigger import Jigger\napp = Jigger(__name__)\n"
+        "@app.cli.command('seed')\ndef seed():\n    'Fill the database.'\n",
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "jigger", "--app", "hello", "--help"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    commands = result.stdout.split("Commands:", 1)[1].split()
+    assert "seed" in commands
+    assert "routes" in commands
+    assert "docs" not in commands
+
+
+# -- reloading soon -------------------------------------------------------------
+
+
+def test_a_prose_edit_is_published_as_soon_as_its_page_is_written_and_once(
+    live_server: DocsServer, book: Book
+) -> None:
+    before = _build_id(live_server)
+    book.edit("docs/installation.md", "Install the package", "Install jigger")
+    wait_for(
+        lambda: "Install jigger" in fetch(live_server.url, "/installation.html").text,
+        60,
+        "the edited page",
+    )
+    wait_for(
+        lambda: not fetch(live_server.url, "/_jigger/status").json()["building"],
+        60,
+        "the build to finish",
+    )
+    assert live_server.builder.early_pages == (Path("installation.html"),)
+    after = _build_id(live_server)
+    # One new build id: the open page reloaded once, when its page was out.
+    assert int(after.rsplit("-", 1)[1]) == int(before.rsplit("-", 1)[1]) + 1
+
+
+def test_a_page_with_a_failing_example_is_not_published_early(
+    live_server: DocsServer, book: Book
+) -> None:
+    book.edit("docs/foreword.rst", ">>> 6 * 7\n42", ">>> 6 * 7\n41\n\nNEW TEXT")
+    wait_for(
+        lambda: fetch(live_server.url, "/_jigger/status").json()["ok"] is False,
+        60,
+        "the failed build",
+    )
+    assert live_server.builder.early_pages == ()
+    assert "NEW TEXT" not in fetch(live_server.url, "/foreword.html").text
+
+
+def test_the_status_answers_as_soon_as_a_build_is_published(tmp_path: Path) -> None:
+    (tmp_path / "index.html").write_text("<html><body>Hi</body></html>")
+    status = BuildStatus()
+    client = create_app(tmp_path, status, long_poll_seconds=60).test_client()
+    seen = status.build_id
+    timer = threading.Timer(
+        0.2,
+        status.finish,
+        args=(BuildResult(True, 0, (), "", 0.1),),
+        kwargs={"published": True},
+    )
+    started = time.monotonic()
+    timer.start()
+    try:
+        reply = client.get(f"/_jigger/status?build={seen}&ok=null")
+    finally:
+        timer.cancel()
+    # It woke on the build, not at the end of its 60 s wait.
+    assert time.monotonic() - started < 30
+    assert reply.json is not None
+    assert reply.json["build"] != seen
+    assert reply.json["ok"] is True
+    # Without ?build=, the status is answered at once.
+    assert client.get("/_jigger/status").json["build"] == status.build_id
+
+
+def test_sync_tree_leaves_pages_with_the_same_bytes_alone(tmp_path: Path) -> None:
+    src, dst = tmp_path / "src", tmp_path / "dst"
+    src.mkdir()
+    (src / "search.html").write_text("same")
+    (src / "page.html").write_text("old")
+    assert sync_tree(src, dst) == 2
+    os.utime(src / "search.html", ns=(0, 10**9))  # written again, same bytes
+    (src / "page.html").write_text("new")
+    changed: list[Path] = []
+    assert sync_tree(src, dst, changed) == 1
+    assert changed == [Path("page.html")]
+    assert (dst / "page.html").read_text() == "new"
+
+
+def test_a_waiting_page_is_answered_when_the_server_stops(tmp_path: Path) -> None:
+    (tmp_path / "index.html").write_text("<html><body>Hi</body></html>")
+    status = BuildStatus()
+    client = create_app(tmp_path, status, long_poll_seconds=60).test_client()
+    timer = threading.Timer(0.2, status.close)
+    started = time.monotonic()
+    timer.start()
+    try:
+        reply = client.get(f"/_jigger/status?build={status.build_id}&ok=null")
+    finally:
+        timer.cancel()
+    assert reply.status_code == 200
+    assert time.monotonic() - started < 30  # not the whole 60 s wait
+
+
+def test_the_watcher_can_poll_where_file_events_do_not_arrive(tmp_path: Path) -> None:
+    (tmp_path / "page.rst").write_text("one")
+    watcher = SourceWatcher([tmp_path], force_polling=True)
+    stop, ready = threading.Event(), threading.Event()
+    batches: queue.Queue[list[str]] = queue.Queue()
+
+    def collect() -> None:
+        for batch in watcher.changes(stop, ready):
+            batches.put(batch)
+
+    thread = threading.Thread(target=collect, daemon=True)
+    thread.start()
+    try:
+        assert ready.wait(30)
+        # A polling watcher may compare modification times to the second.
+        time.sleep(1.2)
+        (tmp_path / "page.rst").write_text("two, longer")
+        assert batches.get(timeout=30) == [str(tmp_path / "page.rst")]
+    finally:
+        stop.set()
+        thread.join(timeout=10)

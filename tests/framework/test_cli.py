@@ -1124,7 +1124,7 @@ def test_env_file_option_without_python_dotenv(
     result = run_cli("--env-file", str(env_file), "--app", "cliapp_single", "routes")
     assert result.exit_code == 2
     assert "needs python-dotenv" in result.output
-    assert "pip install python-dotenv" in result.output
+    assert 'pip install "path/to/jigger[dotenv]"' in result.output
 
 
 def test_load_dotenv_without_python_dotenv(
