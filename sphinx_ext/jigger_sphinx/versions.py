@@ -430,33 +430,25 @@ def _on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> 
     doctree += nodes.paragraph(text, text, classes=[CHECKED_CLASS])
 
 
-#: How the footer looks: small and set apart, after the page's text.
-_FOOTER_CSS: Final = """\
-p.jigger-checked {
-  margin-top: 2.5em;
-  padding-top: 0.5em;
-  border-top: 1px solid rgba(128, 128, 128, 0.35);
-  font-size: 0.8em;
-  opacity: 0.75;
-}
-"""
+#: The footer's stylesheet ships in this folder, which is added to
+#: ``html_static_path`` when the footer is on. Sphinx copies static files
+#: before it writes the pages, so each page links the stylesheet with the
+#: same ``?v=`` checksum in the first build and in every rebuild (a page
+#: whose head changes between builds cannot be refreshed in place).
+_STATIC_DIR: Final = os.path.join(os.path.dirname(__file__), "_static")
 _FOOTER_CSS_NAME: Final = "jigger-checked.css"
+
+
+def _add_footer_static(app: Sphinx, config: Config) -> None:
+    if config.jigger_checked_footer is True:
+        static = list(config.html_static_path)
+        if _STATIC_DIR not in static:
+            config.html_static_path = [*static, _STATIC_DIR]
 
 
 def _on_builder_inited(app: Sphinx) -> None:
     if app.config.jigger_checked_footer and app.builder.format == "html":
         app.add_css_file(_FOOTER_CSS_NAME)
-
-
-def _on_build_finished(app: Sphinx, exception: BaseException | None) -> None:
-    if exception is not None or not app.config.jigger_checked_footer:
-        return
-    if app.builder.format != "html":
-        return
-    static = os.path.join(app.outdir, "_static")
-    os.makedirs(static, exist_ok=True)
-    with open(os.path.join(static, _FOOTER_CSS_NAME), "w", encoding="utf-8") as fh:
-        fh.write(_FOOTER_CSS)
 
 
 def _on_html_page_context(
@@ -524,8 +516,8 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.connect("env-updated", _on_env_updated)
     app.connect("doctree-resolved", _on_doctree_resolved)
     app.connect("html-page-context", _on_html_page_context)
+    app.connect("config-inited", _add_footer_static)
     app.connect("builder-inited", _on_builder_inited)
-    app.connect("build-finished", _on_build_finished)
     return {
         "version": _VERSION,
         "env_version": ENV_VERSION,

@@ -164,6 +164,35 @@ def test_the_paragraph_carries_the_example_counts(
     assert "p.jigger-checked" in css
 
 
+def _footer_link(page: str) -> str:
+    start = page.index('href="_static/jigger-checked.css')
+    return page[start : page.index('"', start + 6) + 1]
+
+
+def test_the_footer_stylesheet_link_is_the_same_in_every_build(
+    make_app: MakeApp,
+    copy_root: Callable[[str], Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A page whose <head> changes from one build to the next cannot have its
+    # content refreshed in place by jigger-docs: the stylesheet must exist
+    # (with its ?v= checksum) already when the first build writes the page.
+    _fake_tally(monkeypatch)
+    srcdir = copy_root("versions-good")
+    app = build_html(make_app, srcdir)
+    first = _footer_link((app.outdir / "page.html").read_text(encoding="utf-8"))
+    assert "?v=" in first
+    page_src = next(srcdir.glob("page.*"))
+    page_src.write_text(
+        page_src.read_text(encoding="utf-8") + "\nOne more sentence.\n",
+        encoding="utf-8",
+    )
+    app = build_html(make_app, srcdir)
+    page = (app.outdir / "page.html").read_text(encoding="utf-8")
+    assert "One more sentence." in page
+    assert _footer_link(page) == first
+
+
 def _fake_tally(monkeypatch: pytest.MonkeyPatch) -> None:
     import jigger_sphinx.domain
 
