@@ -428,18 +428,27 @@ class Jigger(App):
             return self.make_default_options_response()
         endpoint = rule.endpoint  # type: ignore[union-attr]
         view = self.view_functions[endpoint]
-        args = t.cast("dict[str, t.Any]", req.view_args)
-        if self._view_inject:
-            planned = self._view_inject.get(endpoint)
-            if planned is not None and planned[0] is view:
-                args = dict(args)
-                for name, wants_request in planned[1]:
-                    args[name] = req if wants_request else self
-        call = self._view_calls.get(endpoint)
-        if call is None or call[0] is not view:
-            # ensure_sync looks at the function's code flags; once per view.
-            call = self._view_calls[endpoint] = (view, self.ensure_sync(view))
-        return call[1](**args)  # type: ignore[no-any-return]
+        cached = self._view_calls.get(endpoint)
+        if cached is not None and cached[0] is view and cached[2] is not None:
+            return cached[2](**req.view_args)  # type: ignore[arg-type,no-any-return]
+        return self._view_call(endpoint, view)(**req.view_args)  # type: ignore[arg-type,no-any-return]
+
+    def _view_call(
+        self, endpoint: str, view: ft.RouteCallable
+    ) -> t.Callable[..., t.Any]:
+        """The callable a request to ``endpoint`` calls with the URL's
+        variables: ``view`` given the request and app it asks for, made
+        synchronous by :meth:`ensure_sync`. Built on the first request and
+        cached; a view put into :attr:`view_functions` directly is planned
+        here."""
+        cached = self._view_calls.get(endpoint)
+        if cached is not None and cached[0] is view:
+            prepared = cached[1]
+        else:
+            prepared = self._explicit(view, "view")
+        call = self.ensure_sync(prepared)
+        self._view_calls[endpoint] = (view, prepared, call)
+        return call
 
     def raise_routing_exception(self, request: Request) -> t.NoReturn:
         """Raise the routing error (404, 405, or the redirect to the URL with

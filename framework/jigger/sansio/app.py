@@ -27,6 +27,10 @@ from .explicit import InjectionPlan, injection_plan
 from .scaffold import (
     F,
     Scaffold,
+    T_teardown,
+    T_template_filter,
+    T_template_global,
+    T_template_test,
     _endpoint_from_view_func,
     _find_package_path,
     setupmethod,
@@ -38,14 +42,17 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from ..templating import Environment
     from .blueprints import Blueprint
 
-
 T_shell_context_processor = t.TypeVar(
     "T_shell_context_processor", bound=ft.ShellContextProcessorCallable
 )
-T_teardown = t.TypeVar("T_teardown", bound=ft.TeardownCallable)
-T_template_filter = t.TypeVar("T_template_filter", bound=ft.TemplateFilterCallable)
-T_template_global = t.TypeVar("T_template_global", bound=ft.TemplateGlobalCallable)
-T_template_test = t.TypeVar("T_template_test", bound=ft.TemplateTestCallable)
+
+#: What :attr:`App._view_calls` holds per endpoint.
+#: The view; the view given the request and app it asks for (the view
+#: itself when it asks for neither); that made synchronous, once the first
+#: request needs it.
+ViewCall = tuple[
+    "ft.RouteCallable", "t.Callable[..., t.Any]", "t.Callable[..., t.Any] | None"
+]
 
 #: The file name endings that turn autoescaping on.
 _AUTOESCAPE_SUFFIXES = (".html", ".htm", ".xml", ".xhtml", ".svg")
@@ -59,6 +66,35 @@ class _DefaultJinjaEnvironment:
         from ..templating import Environment
 
         return Environment
+
+
+def _rule_methods(
+    view_func: t.Callable[..., t.Any] | None,
+    methods: t.Iterable[str] | None,
+    automatic: bool | None,
+    automatic_by_default: bool,
+) -> tuple[set[str], bool]:
+    """The methods a new rule accepts, and whether ``OPTIONS`` is answered
+    automatically for it. What the arguments leave open is taken from the
+    view (``methods``, ``required_methods`` and
+    ``provide_automatic_options`` attributes, as class-based views set
+    them), then from ``PROVIDE_AUTOMATIC_OPTIONS``."""
+    if methods is None:
+        methods = getattr(view_func, "methods", None) or ("GET",)
+    if isinstance(methods, str):
+        raise TypeError(
+            "'methods' must be a list of method names, such as"
+            f" methods=[{methods!r}], not the string {methods!r}."
+        )
+    accepted = {m.upper() for m in methods}
+    if automatic is None:
+        automatic = getattr(view_func, "provide_automatic_options", None)
+    if automatic is None:
+        automatic = automatic_by_default and "OPTIONS" not in accepted
+        if automatic:
+            accepted.add("OPTIONS")
+    accepted.update(getattr(view_func, "required_methods", ()))
+    return accepted, automatic
 
 
 def _make_timedelta(value: timedelta | int) -> timedelta:
@@ -147,56 +183,50 @@ class App(Scaffold):
         root_path: str | None = None,
     ) -> None:
         super().__init__(
-            import_name=import_name,
+            import_name,
+            root_path=root_path,
+            template_folder=template_folder,
             static_folder=static_folder,
             static_url_path=static_url_path,
-            template_folder=template_folder,
-            root_path=root_path,
         )
-        if instance_path is None:
-            instance_path = self.auto_find_instance_path()
-        elif not os.path.isabs(instance_path):
+        if instance_path is not None and not os.path.isabs(instance_path):
             raise ValueError(
                 f"instance_path must be absolute, got {instance_path!r}: pass"
                 " a full path, such as os.path.abspath(...) of it."
             )
         #: The folder for files that belong to this deployment, not to the
         #: code (configuration with secrets, a SQLite database).
-        self.instance_path = instance_path
+        self.instance_path = instance_path or self.auto_find_instance_path()
         #: The configuration, a :class:`~jigger.config.Config`.
         self.config = self.make_config(instance_relative_config)
-        #: Raises the HTTP errors of :func:`jigger.abort`.
-        self.aborter = self.make_aborter()
+        #: The :class:`~werkzeug.routing.Map` of all URL rules.
+        self.url_map = self.url_map_class(host_matching=host_matching)
+        self.subdomain_matching = subdomain_matching
+        #: Registered blueprints by name.
+        self.blueprints: dict[str, Blueprint] = {}
+        #: A place for extensions to keep their state, by extension name.
+        self.extensions: dict[str, t.Any] = {}
         #: The JSON provider: ``app.json.sort_keys = False`` and friends.
         self.json: JSONProvider = self.json_provider_class(self)  # type: ignore[arg-type]
+        #: Raises the HTTP errors of :func:`jigger.abort`.
+        self.aborter = self.make_aborter()
+        self.teardown_appcontext_funcs: list[ft.TeardownCallable] = []
+        self.shell_context_processors: list[ft.ShellContextProcessorCallable] = []
         #: Called with ``(error, endpoint, values)`` when ``url_for`` fails;
         #: the first non-``None`` result is used as the URL.
         self.url_build_error_handlers: list[
             t.Callable[[Exception, str, dict[str, t.Any]], str]
         ] = []
-        self.teardown_appcontext_funcs: list[ft.TeardownCallable] = []
-        self.shell_context_processors: list[ft.ShellContextProcessorCallable] = []
-        #: Registered blueprints by name.
-        self.blueprints: dict[str, Blueprint] = {}
-        #: A place for extensions to keep their state, by extension name.
-        self.extensions: dict[str, t.Any] = {}
         # (kind, name, function) of filters, tests and globals, kept until the
         # Jinja environment is created (adding one must not create it).
         self._jinja_additions: list[tuple[str, str, t.Callable[..., t.Any]]] = []
-        #: The :class:`~werkzeug.routing.Map` of all URL rules.
-        self.url_map = self.url_map_class(host_matching=host_matching)
-        self.subdomain_matching = subdomain_matching
         self._got_first_request = False
         #: The fast lane of URL matching (jigger.routing), built from the
         #: finished URL map when the first request is served.
         self._fast_router: FastRouter | None = None
-        # endpoint -> (view function, the callable ensure_sync made of it).
-        self._view_calls: dict[
-            str, tuple[ft.RouteCallable, t.Callable[..., t.Any]]
-        ] = {}
-        # endpoint -> (view function, plan) for views that take the request or
-        # the app as an annotated parameter; empty for Flask-style apps.
-        self._view_inject: dict[str, tuple[ft.RouteCallable, InjectionPlan]] = {}
+        #: The one cache of the explicit style, endpoint -> ViewCall: the
+        #: view, planned once at registration (see _set_view).
+        self._view_calls: dict[str, ViewCall] = {}
 
         if self.has_static_folder:
             if bool(static_host) != host_matching:
@@ -348,46 +378,36 @@ class App(Scaffold):
         """
         if endpoint is None:
             endpoint = _endpoint_from_view_func(view_func)
-        options["endpoint"] = endpoint
-        methods = options.pop("methods", None)
-        if methods is None:
-            methods = getattr(view_func, "methods", None) or ("GET",)
-        if isinstance(methods, str):
-            raise TypeError(
-                "'methods' must be a list of method names, such as"
-                f" methods=[{methods!r}], not the string {methods!r}."
+        methods, automatic = _rule_methods(
+            view_func,
+            options.pop("methods", None),
+            provide_automatic_options,
+            self.config["PROVIDE_AUTOMATIC_OPTIONS"],
+        )
+        new_rule = self.url_rule_class(
+            rule, endpoint=endpoint, methods=methods, **options
+        )
+        new_rule.provide_automatic_options = automatic  # type: ignore[attr-defined]
+        self.url_map.add(new_rule)
+        if view_func is None:
+            return
+        taken_by = self.view_functions.get(endpoint)
+        if taken_by is not None and taken_by != view_func:
+            raise AssertionError(
+                f"The endpoint {endpoint!r} already belongs to {taken_by!r}; a"
+                f" second view {view_func!r} cannot take it over. Give the"
+                " new rule its own endpoint=... or rename the function."
             )
-        methods = {item.upper() for item in methods}
-        required_methods = set(getattr(view_func, "required_methods", ()))
-        if provide_automatic_options is None:
-            provide_automatic_options = getattr(
-                view_func, "provide_automatic_options", None
-            )
-        if provide_automatic_options is None:
-            if "OPTIONS" not in methods and self.config["PROVIDE_AUTOMATIC_OPTIONS"]:
-                provide_automatic_options = True
-                required_methods.add("OPTIONS")
-            else:
-                provide_automatic_options = False
-        methods |= required_methods
+        self._set_view(endpoint, view_func)
 
-        rule_obj = self.url_rule_class(rule, methods=methods, **options)
-        rule_obj.provide_automatic_options = provide_automatic_options  # type: ignore[attr-defined]
-        self.url_map.add(rule_obj)
-        if view_func is not None:
-            old = self.view_functions.get(endpoint)
-            if old is not None and old != view_func:
-                raise AssertionError(
-                    f"The endpoint {endpoint!r} already belongs to {old!r}; a"
-                    f" second view {view_func!r} cannot take it over. Give the"
-                    " new rule its own endpoint=... or rename the function."
-                )
-            self.view_functions[endpoint] = view_func
-            plan = self._injection_plan(view_func)
-            if plan:
-                self._view_inject[endpoint] = (view_func, plan)
-            else:
-                self._view_inject.pop(endpoint, None)
+    def _set_view(self, endpoint: str, view: t.Callable[..., t.Any]) -> None:
+        """Make ``view`` the view of ``endpoint``. Its explicit-style plan
+        is worked out here, once (a mixed annotation is refused now, not on
+        the first request), and kept in the one cache :meth:`_view_call`
+        completes."""
+        prepared = self._explicit(view, "view")
+        self.view_functions[endpoint] = view
+        self._view_calls[endpoint] = (view, prepared, None)
 
     def _injection_plan(
         self, func: t.Callable[..., t.Any], where: str = "view"
@@ -415,16 +435,11 @@ class App(Scaffold):
         rules added without a view. Like :meth:`add_url_rule`, it works out
         here whether the view takes the request or the app as a parameter."""
 
-        def decorator(f: F) -> F:
-            self.view_functions[endpoint] = f
-            plan = self._injection_plan(f)
-            if plan:
-                self._view_inject[endpoint] = (f, plan)
-            else:
-                self._view_inject.pop(endpoint, None)
-            return f
+        def register(view: F) -> F:
+            self._set_view(endpoint, view)
+            return view
 
-        return decorator
+        return register
 
     @setupmethod
     def register_blueprint(self, blueprint: Blueprint, **options: t.Any) -> None:

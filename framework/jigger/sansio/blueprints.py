@@ -26,6 +26,9 @@ from .scaffold import (
     T_error_handler,
     T_teardown,
     T_template_context_processor,
+    T_template_filter,
+    T_template_global,
+    T_template_test,
     T_url_defaults,
     T_url_value_preprocessor,
     _endpoint_from_view_func,
@@ -41,9 +44,6 @@ if t.TYPE_CHECKING:  # pragma: no cover
 _GROUP_NAMED_AFTER_BLUEPRINT: t.Any = object()
 
 DeferredSetupFunction = t.Callable[["BlueprintSetupState"], None]
-T_template_filter = t.TypeVar("T_template_filter", bound=ft.TemplateFilterCallable)
-T_template_global = t.TypeVar("T_template_global", bound=ft.TemplateGlobalCallable)
-T_template_test = t.TypeVar("T_template_test", bound=ft.TemplateTestCallable)
 
 
 def _join_url(outer: str, inner: str) -> str:

@@ -37,6 +37,9 @@ T_url_value_preprocessor = t.TypeVar(
 )
 T_url_defaults = t.TypeVar("T_url_defaults", bound=ft.URLDefaultCallable)
 T_jinja = t.TypeVar("T_jinja", bound=t.Callable[..., t.Any])
+T_template_filter = t.TypeVar("T_template_filter", bound=ft.TemplateFilterCallable)
+T_template_global = t.TypeVar("T_template_global", bound=ft.TemplateGlobalCallable)
+T_template_test = t.TypeVar("T_template_test", bound=ft.TemplateTestCallable)
 
 _sentinel: t.Any = object()
 
