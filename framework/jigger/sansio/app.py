@@ -24,13 +24,11 @@ from ..json.provider import DefaultJSONProvider, JSONProvider
 from ..logging import create_logger
 from ..routing import FastRouter
 from .explicit import InjectionPlan, injection_plan
+from .jinja import TemplateRegistration
 from .scaffold import (
     F,
     Scaffold,
     T_teardown,
-    T_template_filter,
-    T_template_global,
-    T_template_test,
     _endpoint_from_view_func,
     _find_package_path,
     setupmethod,
@@ -137,7 +135,7 @@ DEFAULT_CONFIG: dict[str, t.Any] = {
 }
 
 
-class App(Scaffold):
+class App(TemplateRegistration, Scaffold):
     """The registration half of :class:`jigger.Jigger`; see there."""
 
     #: The class of :attr:`aborter`, used by :func:`jigger.abort`.
@@ -472,113 +470,6 @@ class App(Scaffold):
         self.shell_context_processors.append(f)
         return f
 
-    # -- template filters, tests and globals --------------------------------
-
-    def _add_jinja(
-        self, kind: str, f: t.Callable[..., t.Any], name: str | None
-    ) -> None:
-        key = name or f.__name__
-        self._jinja_additions.append((kind, key, f))
-        if "jinja_env" in vars(self):
-            getattr(self.jinja_env, kind)[key] = f  # type: ignore[attr-defined]
-
-    @t.overload
-    def template_filter(self, name: T_template_filter) -> T_template_filter: ...
-    @t.overload
-    def template_filter(
-        self, name: str | None = None
-    ) -> t.Callable[[T_template_filter], T_template_filter]: ...
-    @setupmethod
-    def template_filter(
-        self, name: T_template_filter | str | None = None
-    ) -> T_template_filter | t.Callable[[T_template_filter], T_template_filter]:
-        """Register the decorated function as a template filter, under
-        ``name`` or the function's name. Works with and without parentheses.
-
-        >>> from jigger import Jigger, render_template_string
-        >>> app = Jigger("t")
-        >>> @app.template_filter("shout")
-        ... def shout(s: str) -> str:
-        ...     return s.upper() + "!"
-        >>> with app.app_context():
-        ...     render_template_string("{{ 'hi' | shout }}")
-        'HI!'
-        """
-        if callable(name):
-            self.add_template_filter(name)
-            return name
-
-        def decorator(f: T_template_filter) -> T_template_filter:
-            self.add_template_filter(f, name=name)
-            return f
-
-        return decorator
-
-    @setupmethod
-    def add_template_filter(
-        self, f: ft.TemplateFilterCallable, name: str | None = None
-    ) -> None:
-        """Register ``f`` as a template filter; see :meth:`template_filter`."""
-        self._add_jinja("filters", f, name)
-
-    @t.overload
-    def template_test(self, name: T_template_test) -> T_template_test: ...
-    @t.overload
-    def template_test(
-        self, name: str | None = None
-    ) -> t.Callable[[T_template_test], T_template_test]: ...
-    @setupmethod
-    def template_test(
-        self, name: T_template_test | str | None = None
-    ) -> T_template_test | t.Callable[[T_template_test], T_template_test]:
-        """Register the decorated function as a template test
-        (``{% if n is prime %}``), under ``name`` or the function's name."""
-        if callable(name):
-            self.add_template_test(name)
-            return name
-
-        def decorator(f: T_template_test) -> T_template_test:
-            self.add_template_test(f, name=name)
-            return f
-
-        return decorator
-
-    @setupmethod
-    def add_template_test(
-        self, f: ft.TemplateTestCallable, name: str | None = None
-    ) -> None:
-        """Register ``f`` as a template test; see :meth:`template_test`."""
-        self._add_jinja("tests", f, name)
-
-    @t.overload
-    def template_global(self, name: T_template_global) -> T_template_global: ...
-    @t.overload
-    def template_global(
-        self, name: str | None = None
-    ) -> t.Callable[[T_template_global], T_template_global]: ...
-    @setupmethod
-    def template_global(
-        self, name: T_template_global | str | None = None
-    ) -> T_template_global | t.Callable[[T_template_global], T_template_global]:
-        """Make the decorated function available in every template, under
-        ``name`` or the function's name."""
-        if callable(name):
-            self.add_template_global(name)
-            return name
-
-        def decorator(f: T_template_global) -> T_template_global:
-            self.add_template_global(f, name=name)
-            return f
-
-        return decorator
-
-    @setupmethod
-    def add_template_global(
-        self, f: ft.TemplateGlobalCallable, name: str | None = None
-    ) -> None:
-        """Register ``f`` as a template global; see :meth:`template_global`."""
-        self._add_jinja("globals", f, name)
-
     def make_shell_context(self) -> dict[str, t.Any]:
         """The names ``jigger shell`` starts with: ``app``, ``g``, and what
         the ``shell_context_processor`` functions return."""
@@ -594,37 +485,34 @@ class App(Scaffold):
     def _find_error_handler(
         self, e: Exception, blueprints: list[str]
     ) -> ft.ErrorHandlerCallable | None:
-        """The handler for ``e``: blueprint handlers before the app's, a
-        status code before a class, and the most specific class first."""
+        """The handler for ``e``. Handlers registered for the status code
+        win over those for a class; within each, the request's blueprints
+        (innermost first) win over the app; then the most specific class
+        along ``e``'s MRO."""
         exc_class, code = self._get_exc_class_and_code(type(e))
-        names = (*blueprints, None)
-        for c in (code, None) if code is not None else (None,):
-            for name in names:
-                handler_map = self.error_handler_spec[name][c]
-                if not handler_map:
-                    continue
-                for cls in exc_class.__mro__:
-                    handler = handler_map.get(cls)
-                    if handler is not None:
-                        return handler
+        codes = (None,) if code is None else (code, None)
+        spec = self.error_handler_spec
+        for by_class in (spec[n][c] for c in codes for n in (*blueprints, None)):
+            if by_class:
+                found = next(
+                    (by_class[k] for k in exc_class.__mro__ if k in by_class), None
+                )
+                if found is not None:
+                    return found
         return None
 
     def trap_http_exception(self, e: Exception) -> bool:
         """Whether an HTTP exception should propagate like any other error
-        instead of becoming its error response (``TRAP_HTTP_EXCEPTIONS``,
-        ``TRAP_BAD_REQUEST_ERRORS``)."""
+        instead of becoming its error response: always with
+        ``TRAP_HTTP_EXCEPTIONS``; for bad requests with
+        ``TRAP_BAD_REQUEST_ERRORS`` (when that is ``None``, only a missing
+        form key, and only in debug mode)."""
         if self.config["TRAP_HTTP_EXCEPTIONS"]:
             return True
-        trap_bad_request = self.config["TRAP_BAD_REQUEST_ERRORS"]
-        if (
-            trap_bad_request is None
-            and self.debug
-            and isinstance(e, BadRequestKeyError)
-        ):
-            return True
-        if trap_bad_request:
-            return isinstance(e, BadRequest)
-        return False
+        trap_bad_requests = self.config["TRAP_BAD_REQUEST_ERRORS"]
+        if trap_bad_requests is None:
+            return self.debug and isinstance(e, BadRequestKeyError)
+        return bool(trap_bad_requests) and isinstance(e, BadRequest)
 
     def should_ignore_error(self, error: BaseException | None) -> bool:
         """Return ``True`` to hide ``error`` from the teardown callbacks."""
@@ -658,14 +546,14 @@ class App(Scaffold):
         :class:`~werkzeug.routing.BuildError` when none gives one."""
         for handler in self.url_build_error_handlers:
             try:
-                rv = handler(error, endpoint, values)
-            except BuildError as e:
-                error = e
-            else:
-                if rv is not None:
-                    return rv
+                url = handler(error, endpoint, values)
+            except BuildError as raised:
+                error = raised  # the next handler sees the newest error
+                continue
+            if url is not None:
+                return url
         if error is sys.exc_info()[1]:
-            raise
+            raise  # the original, with its traceback
         raise error
 
     def redirect(self, location: str, code: int = 302) -> BaseResponse:
