@@ -44,6 +44,8 @@ T_shell_context_processor = t.TypeVar(
     "T_shell_context_processor", bound=ft.ShellContextProcessorCallable
 )
 
+_T = t.TypeVar("_T")
+
 #: What :attr:`App._view_calls` holds per endpoint.
 #: The view; the view given the request and app it asks for (the view
 #: itself when it asks for neither); that made synchronous, once the first
@@ -529,15 +531,35 @@ class App(TemplateRegistration, Scaffold):
     def inject_url_defaults(self, endpoint: str, values: dict[str, t.Any]) -> None:
         """Let the ``url_defaults`` callbacks of the app (and of the
         endpoint's blueprints) add values before a URL is built."""
-        names: tuple[str | None, ...] = (None,)
-        if "." in endpoint:
-            parts = endpoint.split(".")[:-1]
-            names = (None, *(".".join(parts[: i + 1]) for i in range(len(parts))))
-        for name in names:
-            funcs = self.url_default_functions.get(name)
-            if funcs:
-                for func in funcs:
-                    func(endpoint, values)
+        if self.url_default_functions:
+            # The blueprints an endpoint belongs to, innermost first, as
+            # request.blueprints lists them: "a.b.view" -> ["a.b", "a"].
+            dotted = endpoint.rpartition(".")[0]
+            blueprints = []
+            while dotted:
+                blueprints.append(dotted)
+                dotted = dotted.rpartition(".")[0]
+            for func in self._in_scope(self.url_default_functions, blueprints):
+                func(endpoint, values)
+
+    @staticmethod
+    def _in_scope(
+        registry: t.Mapping[str | None, list[_T]],
+        blueprints: t.Sequence[str],
+        innermost_first: bool = False,
+    ) -> t.Iterator[_T]:
+        """The functions of a hook registry that apply to a request (or
+        endpoint) of ``blueprints`` (innermost first, as
+        :attr:`jigger.Request.blueprints` lists them): the app's, then each
+        blueprint's from the outermost in; or, with ``innermost_first``
+        (``after_request``, ``teardown_request``), the reverse, each list
+        last registered first. The one walk every hook dispatch uses."""
+        if innermost_first:
+            for name in (*blueprints, None):
+                yield from reversed(registry.get(name, ()))
+        else:
+            for name in (None, *reversed(blueprints)):
+                yield from registry.get(name, ())
 
     def handle_url_build_error(
         self, error: BuildError, endpoint: str, values: dict[str, t.Any]
