@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import collections.abc as cabc
 import os
-import sys
 import typing as t
+from contextlib import closing
 from functools import cached_property
 from urllib.parse import quote
 
@@ -151,12 +151,14 @@ class Jigger(RequestCycle):
         options.setdefault("auto_reload", self.templates_auto_reload)
         env = self.jinja_environment(self, **options)
         env.globals.update(
-            url_for=self.url_for,
-            get_flashed_messages=get_flashed_messages,
-            config=self.config,
-            request=request,
-            session=session,
-            g=g,
+            {
+                "config": self.config,
+                "g": g,
+                "get_flashed_messages": get_flashed_messages,
+                "request": request,
+                "session": session,
+                "url_for": self.url_for,
+            }
         )
         env.policies["json.dumps_function"] = self.json.dumps
         for kind, name, func in self._jinja_additions:
@@ -232,11 +234,8 @@ class Jigger(RequestCycle):
         """
         from .testing import EnvironBuilder
 
-        builder = EnvironBuilder(self, *args, **kwargs)
-        try:
+        with closing(EnvironBuilder(self, *args, **kwargs)) as builder:
             return self.request_context(builder.get_environ())
-        finally:
-            builder.close()
 
     def test_client(self, use_cookies: bool = True, **kwargs: t.Any) -> FlaskClient:
         """A client that sends requests to the app without a server. Use it
@@ -322,24 +321,25 @@ class Jigger(RequestCycle):
             try:
                 ctx.push()
                 response = self.full_dispatch_request()
-            except Exception as e:
-                error = e
-                response = self.handle_exception(e)
-            except BaseException:
-                error = sys.exc_info()[1]
-                raise
-            simple = _simple_wsgi_parts(response, environ)
-            if simple is None:
+            except BaseException as raised:
+                error = raised
+                if not isinstance(raised, Exception):
+                    raise  # KeyboardInterrupt, SystemExit: not ours to answer
+                response = self.handle_exception(raised)
+            # A plain response whose parts are known needs none of
+            # Werkzeug's generic WSGI call (see jigger.wrappers).
+            parts = _simple_wsgi_parts(response, environ)
+            if parts is None:
                 return response(environ, start_response)
-            start_response(simple[0], simple[1])
-            return simple[2]
+            status, headers, body = parts
+            start_response(status, headers)
+            return body
         finally:
-            keep = environ.get("werkzeug.debug.preserve_context")
-            if keep is not None:
-                keep(ctx)
-            if error is not None and self.should_ignore_error(error):
-                error = None
-            ctx.pop(error)
+            # The debugger may ask to keep the context for its console.
+            preserve = environ.get("werkzeug.debug.preserve_context")
+            if preserve is not None:
+                preserve(ctx)
+            ctx.pop(None if error is None or self.should_ignore_error(error) else error)
 
     # -- logging (here, so that records name this module: "ERROR in app") --
 
@@ -364,30 +364,31 @@ class Jigger(RequestCycle):
     def create_url_adapter(self, request: Request | None) -> MapAdapter | None:
         """Bind the URL map to a request, or (with ``SERVER_NAME`` set) to
         the configured server for building URLs outside requests."""
-        if request is not None:
-            trusted = self.config["TRUSTED_HOSTS"]
-            if trusted is not None:
-                request.trusted_hosts = trusted
-                request.host  # noqa: B018  (raises SecurityError for a bad host)
-            # As in Flask 3.1: SERVER_NAME names the host of external URLs
-            # built in a request, whatever Host the request came with; only
-            # host matching needs the request's own host.
-            server_name = self.config["SERVER_NAME"]
-            subdomain = None
-            if self.url_map.host_matching:
-                server_name = None
-            elif not self.subdomain_matching:
-                subdomain = self.url_map.default_subdomain or ""
-            return self.url_map.bind_to_environ(
-                request.environ, server_name=server_name, subdomain=subdomain
+        config = self.config
+        url_map = self.url_map
+        if request is None:
+            if config["SERVER_NAME"] is None:
+                return None
+            return url_map.bind(
+                config["SERVER_NAME"],
+                script_name=config["APPLICATION_ROOT"],
+                url_scheme=config["PREFERRED_URL_SCHEME"],
             )
-        if self.config["SERVER_NAME"] is not None:
-            return self.url_map.bind(
-                self.config["SERVER_NAME"],
-                script_name=self.config["APPLICATION_ROOT"],
-                url_scheme=self.config["PREFERRED_URL_SCHEME"],
-            )
-        return None
+        if config["TRUSTED_HOSTS"] is not None:
+            request.trusted_hosts = config["TRUSTED_HOSTS"]
+            request.host  # noqa: B018  (raises SecurityError for a bad host)
+        if url_map.host_matching:
+            # Only host matching needs the request's own host.
+            return url_map.bind_to_environ(request.environ)
+        # As in Flask 3.1: SERVER_NAME names the host of external URLs built
+        # in a request, whatever Host the request came with.
+        return url_map.bind_to_environ(
+            request.environ,
+            server_name=config["SERVER_NAME"],
+            subdomain=None
+            if self.subdomain_matching
+            else (url_map.default_subdomain or ""),
+        )
 
     def url_for(
         self,
@@ -438,21 +439,19 @@ class Jigger(RequestCycle):
 
         self.inject_url_defaults(endpoint, values)
         try:
-            rv = url_adapter.build(
+            url = url_adapter.build(
                 endpoint,
                 values,
-                method=_method,
-                url_scheme=_scheme,
                 force_external=_external,
+                url_scheme=_scheme,
+                method=_method,
             )
         except BuildError as error:
-            values.update(
-                _anchor=_anchor, _method=_method, _scheme=_scheme, _external=_external
-            )
+            # The handlers see every argument url_for was given.
+            special = {"_anchor": _anchor, "_method": _method, "_scheme": _scheme}
+            values.update(special, _external=_external)
             return self.handle_url_build_error(error, endpoint, values)
-        if _anchor is not None:
-            rv = f"{rv}#{_url_quote_anchor(_anchor)}"
-        return rv
+        return url if _anchor is None else f"{url}#{_url_quote_anchor(_anchor)}"
 
 
 #: Flask's name for the application class.
