@@ -31,6 +31,7 @@ from urllib.parse import quote
 
 from werkzeug.routing import BuildError, MapAdapter
 
+from ._fastpath import keeps_base
 from .ctx import AppContext, RequestContext
 from .dispatch import ExcInfo, RequestCycle
 from .globals import _cv_ctx, g, request, session
@@ -103,9 +104,8 @@ class Jigger(RequestCycle):
 
     def __init_subclass__(cls, **kwargs: t.Any) -> None:
         super().__init_subclass__(**kwargs)
-        cls._request_ctx_stands_in = (
-            cls.app_context is Jigger.app_context
-            and cls.do_teardown_appcontext is Jigger.do_teardown_appcontext
+        cls._request_ctx_stands_in = keeps_base(
+            cls, Jigger, "app_context", "do_teardown_appcontext"
         )
 
     # -- files -----------------------------------------------------------
