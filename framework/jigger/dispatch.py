@@ -8,7 +8,7 @@ serving). It is a seam of the application class, kept in its own module to
 keep each module short; use it through :class:`jigger.Jigger`.
 
 The hooks of the app and of the request's blueprints run in two orders (see
-:meth:`jigger.sansio.app.App._in_scope`): ``url_value_preprocessor`` and
+``App._in_scope``): ``url_value_preprocessor`` and
 ``before_request`` from the app inwards; ``after_request`` and
 ``teardown_request`` from the innermost blueprint outwards, each list last
 registered first.

@@ -72,6 +72,7 @@ def nest(what: str, outer: str | None, inner: str | None) -> str | None:
     ``"subdomain"`` or ``"name"``) with its parent's; either side may be
     missing (``None``), and then the other is the result.
 
+    >>> from jigger.sansio.blueprints import nest
     >>> nest("url_prefix", "/shop/", "/cart")
     '/shop/cart'
     >>> nest("subdomain", "eu", "api"), nest("name", "shop", "cart")
