@@ -351,31 +351,14 @@ class App(TemplateRegistration, Scaffold):
 
     # -- routes ----------------------------------------------------------
 
-    @setupmethod
-    def add_url_rule(
+    def _add_rule(
         self,
         rule: str,
-        endpoint: str | None = None,
-        view_func: ft.RouteCallable | None = None,
-        provide_automatic_options: bool | None = None,
-        **options: t.Any,
+        endpoint: str | None,
+        view_func: ft.RouteCallable | None,
+        provide_automatic_options: bool | None,
+        options: dict[str, t.Any],
     ) -> None:
-        """Connect the URL ``rule`` to ``endpoint`` and its view function.
-
-        :param rule: the rule, for example ``"/user/<int:id>"``.
-        :param endpoint: the name for ``url_for``; the function's name by
-            default.
-        :param view_func: the view; may be added later with
-            :meth:`endpoint`.
-        :param provide_automatic_options: answer ``OPTIONS`` automatically
-            (default: unless ``OPTIONS`` is listed, or the view says so).
-        :param options: ``methods`` (default ``["GET"]``; ``HEAD`` comes with
-            ``GET``), and any :class:`~werkzeug.routing.Rule` option such as
-            ``defaults``, ``strict_slashes``, ``subdomain``, ``host``.
-
-        A view with a parameter annotated with :class:`jigger.Request` (or
-        this app's class) receives the request (or the app) as that argument.
-        """
         if endpoint is None:
             endpoint = _endpoint_from_view_func(view_func)
         methods, automatic = _rule_methods(

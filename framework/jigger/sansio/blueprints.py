@@ -318,17 +318,16 @@ class Blueprint(Scaffold):
             for key, funcs in getattr(self, kind.registry).items():
                 target[nest("name", name, key)].extend(funcs)
 
-    @setupmethod
-    def add_url_rule(
+    def _add_rule(
         self,
         rule: str,
-        endpoint: str | None = None,
-        view_func: ft.RouteCallable | None = None,
-        provide_automatic_options: bool | None = None,
-        **options: t.Any,
+        endpoint: str | None,
+        view_func: ft.RouteCallable | None,
+        provide_automatic_options: bool | None,
+        options: dict[str, t.Any],
     ) -> None:
-        """Record a URL rule, added to the app (with the blueprint's prefix
-        and name) on registration."""
+        # Recorded, and added to the app (with the blueprint's prefix and
+        # name) on each registration.
         for what, value in (
             ("endpoint", endpoint),
             ("view function name", getattr(view_func, "__name__", None)),

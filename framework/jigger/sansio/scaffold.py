@@ -366,7 +366,36 @@ class Scaffold:
         provide_automatic_options: bool | None = None,
         **options: t.Any,
     ) -> None:
-        """Register a URL rule (see :meth:`jigger.Jigger.add_url_rule`)."""
+        """Connect the URL ``rule`` to ``endpoint`` and its view function.
+
+        :param rule: the rule, for example ``"/user/<int:id>"``.
+        :param endpoint: the name for ``url_for``; the function's name by
+            default.
+        :param view_func: the view; may be added later with
+            :meth:`endpoint`.
+        :param provide_automatic_options: answer ``OPTIONS`` automatically
+            (default: unless ``OPTIONS`` is listed, or the view says so).
+        :param options: ``methods`` (default ``["GET"]``; ``HEAD`` comes with
+            ``GET``), and any :class:`~werkzeug.routing.Rule` option such as
+            ``defaults``, ``strict_slashes``, ``subdomain``, ``host``.
+
+        A view with a parameter annotated with :class:`jigger.Request` (or
+        this app's class) receives the request (or the app) as that argument.
+
+        On a blueprint the rule is recorded, and added to the app with the
+        blueprint's URL prefix, subdomain and name when it is registered.
+        """
+        self._add_rule(rule, endpoint, view_func, provide_automatic_options, options)
+
+    def _add_rule(
+        self,
+        rule: str,
+        endpoint: str | None,
+        view_func: ft.RouteCallable | None,
+        provide_automatic_options: bool | None,
+        options: dict[str, t.Any],
+    ) -> None:
+        """What :meth:`add_url_rule` does on an app or a blueprint."""
         raise NotImplementedError
 
     @setupmethod
