@@ -16,14 +16,9 @@ path is only right while two things hold:
 
 from __future__ import annotations
 
-import weakref
-
 #: The Werkzeug versions the fast paths are tested against; the
 #: ``werkzeug`` requirement in pyproject.toml says the same.
 WERKZEUG_TESTED = ">=3.1,<3.2"
-
-_verdicts: weakref.WeakKeyDictionary[type, dict[tuple[type, tuple[str, ...]], bool]]
-_verdicts = weakref.WeakKeyDictionary()
 
 
 def keeps_base(cls: type, base: type, *names: str) -> bool:
@@ -55,16 +50,3 @@ def _defined(cls: type, name: str) -> object:
         if name in klass.__dict__:
             return klass.__dict__[name]
     return _MISSING
-
-
-def keeps_base_cached(cls: type, base: type, *names: str) -> bool:
-    """:func:`keeps_base`, remembered per class: for a check on every
-    request. A class changed after its first check is not noticed."""
-    per_class = _verdicts.get(cls)
-    if per_class is None:
-        per_class = _verdicts[cls] = {}
-    key = (base, names)
-    verdict = per_class.get(key)
-    if verdict is None:
-        verdict = per_class[key] = keeps_base(cls, base, *names)
-    return verdict

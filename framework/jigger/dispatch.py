@@ -225,7 +225,7 @@ class RequestCycle(App):
             blueprints = req.blueprints if self.blueprints else ()
             for hook in self._in_scope(self.after_request_funcs, blueprints, True):
                 response = self.ensure_sync(hook)(response)
-        app = t.cast("Jigger", self)
+        app: Jigger = self  # type: ignore[assignment]
         sessions = self.session_interface
         opened = ctx._session
         if (
@@ -312,10 +312,11 @@ class RequestCycle(App):
                 )
 
         response = t.cast("Response", rv)
-        if isinstance(status, int):
-            response.status_code = status
-        elif status is not None:
-            response.status = status  # "404 Not Found", or a bare "404"
+        if status is not None:
+            if isinstance(status, int):
+                response.status_code = status
+            else:
+                response.status = status  # "404 Not Found", or a bare "404"
         if headers:
             response.headers.update(headers)
         return response
@@ -415,11 +416,15 @@ class RequestCycle(App):
         list in reverse order). All of them run; their errors are logged and,
         when exceptions propagate (testing, debug), raised afterwards: one
         error as itself, several as an :exc:`ExceptionGroup`."""
-        funcs: t.Iterable[ft.TeardownCallable] = ()
-        if self.teardown_request_funcs:
-            req = t.cast("Request", _cv_ctx.get().request)
-            blueprints = req.blueprints if self.blueprints else ()
-            funcs = self._in_scope(self.teardown_request_funcs, blueprints, True)
+        if not self.teardown_request_funcs:
+            if request_tearing_down.receivers:
+                request_tearing_down.send(
+                    self, _async_wrapper=self.ensure_sync, exc=exc
+                )
+            return
+        req = t.cast("Request", _cv_ctx.get().request)
+        blueprints = req.blueprints if self.blueprints else ()
+        funcs = self._in_scope(self.teardown_request_funcs, blueprints, True)
         self._run_teardown(funcs, exc, "teardown_request", request_tearing_down)
 
     def do_teardown_appcontext(self, exc: BaseException | None = None) -> None:

@@ -11,11 +11,10 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from werkzeug.routing import Map, Rule
-from werkzeug.wrappers import Request as WerkzeugRequest
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from jigger import Jigger, Request
-from jigger._fastpath import WERKZEUG_TESTED, keeps_base, keeps_base_cached
+from jigger import Jigger
+from jigger._fastpath import WERKZEUG_TESTED, keeps_base
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -73,15 +72,6 @@ def test_keeps_base_follows_the_mro() -> None:
         name = "other"
 
     assert not keeps_base(Renamed, Base, "name")
-
-
-def test_keeps_base_cached_answers_per_class() -> None:
-    class Closing(WerkzeugRequest):
-        def close(self) -> None:
-            super().close()
-
-    assert keeps_base_cached(Request, WerkzeugRequest, "close")
-    assert not keeps_base_cached(Closing, WerkzeugRequest, "close")
 
 
 @pytest.mark.parametrize("override", ["app_context", "do_teardown_appcontext", None])
