@@ -325,3 +325,18 @@ def test_nested_subdomains_and_prefixes_join(app: Jigger) -> None:
     assert rules["outer.bare.y"] == ("eu", "/o/y")
     client = app.test_client()
     assert client.get("/o/i/x", base_url="http://api.eu.example.test").text == "x"
+
+
+def test_scaffold_takes_flasks_positional_arguments(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # flask.sansio.scaffold.Scaffold is subclassed by some projects, which
+    # pass its arguments by position; the order is Flask's.
+    from jigger.sansio.scaffold import Scaffold
+
+    class Thing(Scaffold):
+        name = "thing"
+
+    thing = Thing(__name__, "files", "/f", "views", str(tmp_path))
+    assert thing.static_folder == str(tmp_path / "files")
+    assert thing.static_url_path == "/f"
+    assert thing.template_folder == "views"
+    assert thing.root_path == str(tmp_path)

@@ -160,14 +160,11 @@ class Scaffold:
     def __init__(
         self,
         import_name: str,
-        *,
         static_folder: str | os.PathLike[str] | None = None,
         static_url_path: str | None = None,
         template_folder: str | os.PathLike[str] | None = None,
         root_path: str | None = None,
     ) -> None:
-        # Keyword-only: App and Blueprint, the two subclasses, pass them
-        # by name; their own signatures keep Flask's positional order.
         self.import_name = import_name
         self.static_folder = static_folder
         self.static_url_path = static_url_path
