@@ -23,42 +23,23 @@ when the context is popped, every teardown callback.
 from __future__ import annotations
 
 import collections.abc as cabc
-import inspect
 import os
-import sys
 import typing as t
+from contextlib import closing
 from functools import cached_property
-from types import TracebackType
 from urllib.parse import quote
 
-from werkzeug.datastructures import Headers
-from werkzeug.exceptions import (
-    BadRequestKeyError,
-    HTTPException,
-    InternalServerError,
-)
-from werkzeug.routing import BuildError, MapAdapter, RequestRedirect, RoutingException
-from werkzeug.wrappers import Response as BaseResponse
+from werkzeug.routing import BuildError, MapAdapter
 
-from . import typing as ft
+from ._fastpath import keeps_base
 from .ctx import AppContext, RequestContext
+from .dispatch import ExcInfo, RequestCycle
 from .globals import _cv_ctx, g, request, session
 from .helpers import _max_age_seconds, get_flashed_messages, send_from_directory
-from .routing import FastRouter
-from .sansio.app import App
 from .sessions import SecureCookieSessionInterface, SessionInterface
-from .signals import (
-    appcontext_tearing_down,
-    got_request_exception,
-    request_finished,
-    request_started,
-    request_tearing_down,
-)
 from .wrappers import (
     Request,
     Response,
-    _response_for_body,
-    _response_for_http_exception,
     _simple_wsgi_parts,
 )
 
@@ -77,7 +58,7 @@ def _url_quote_anchor(anchor: str) -> str:
     return quote(anchor, safe="%!#$&'()*+,/:;=?@")
 
 
-class Jigger(App):
+class Jigger(RequestCycle):
     """A WSGI application: routes, hooks, error handlers and configuration.
 
     :param import_name: the name of the application's module or package,
@@ -123,9 +104,8 @@ class Jigger(App):
 
     def __init_subclass__(cls, **kwargs: t.Any) -> None:
         super().__init_subclass__(**kwargs)
-        cls._request_ctx_stands_in = (
-            cls.app_context is Jigger.app_context
-            and cls.do_teardown_appcontext is Jigger.do_teardown_appcontext
+        cls._request_ctx_stands_in = keeps_base(
+            cls, Jigger, "app_context", "do_teardown_appcontext"
         )
 
     # -- files -----------------------------------------------------------
@@ -171,12 +151,14 @@ class Jigger(App):
         options.setdefault("auto_reload", self.templates_auto_reload)
         env = self.jinja_environment(self, **options)
         env.globals.update(
-            url_for=self.url_for,
-            get_flashed_messages=get_flashed_messages,
-            config=self.config,
-            request=request,
-            session=session,
-            g=g,
+            {
+                "config": self.config,
+                "g": g,
+                "get_flashed_messages": get_flashed_messages,
+                "request": request,
+                "session": session,
+                "url_for": self.url_for,
+            }
         )
         env.policies["json.dumps_function"] = self.json.dumps
         for kind, name, func in self._jinja_additions:
@@ -196,7 +178,7 @@ class Jigger(App):
         processors, then those of the request's blueprints, outermost first.
         Values the caller passed are never overridden."""
         ctx = _cv_ctx.get(None)
-        names: tuple[str | None, ...] = (None,)
+        blueprints: list[str] = []
         extra: dict[str, t.Any] = {}
         if ctx is not None:
             extra["g"] = ctx.g
@@ -204,14 +186,9 @@ class Jigger(App):
             if req is not None:
                 extra["request"] = req
                 extra["session"] = ctx.session
-                if req.blueprints:
-                    names = (None, *reversed(req.blueprints))
-        processors = self.template_context_processors
-        for name in names:
-            funcs = processors.get(name)
-            if funcs:
-                for func in funcs:
-                    extra.update(self.ensure_sync(func)())
+                blueprints = req.blueprints
+        for func in self._in_scope(self.template_context_processors, blueprints):
+            extra.update(self.ensure_sync(func)())
         if extra:
             extra.update(context)
             context.update(extra)
@@ -257,11 +234,8 @@ class Jigger(App):
         """
         from .testing import EnvironBuilder
 
-        builder = EnvironBuilder(self, *args, **kwargs)
-        try:
+        with closing(EnvironBuilder(self, *args, **kwargs)) as builder:
             return self.request_context(builder.get_environ())
-        finally:
-            builder.close()
 
     def test_client(self, use_cookies: bool = True, **kwargs: t.Any) -> FlaskClient:
         """A client that sends requests to the app without a server. Use it
@@ -347,424 +321,74 @@ class Jigger(App):
             try:
                 ctx.push()
                 response = self.full_dispatch_request()
-            except Exception as e:
-                error = e
-                response = self.handle_exception(e)
-            except BaseException:
-                error = sys.exc_info()[1]
-                raise
-            simple = _simple_wsgi_parts(response, environ)
-            if simple is None:
+            except BaseException as raised:
+                error = raised
+                if not isinstance(raised, Exception):
+                    raise  # KeyboardInterrupt, SystemExit: not ours to answer
+                response = self.handle_exception(raised)
+            # A plain response whose parts are known needs none of
+            # Werkzeug's generic WSGI call (see jigger.wrappers).
+            parts = _simple_wsgi_parts(response, environ)
+            if parts is None:
                 return response(environ, start_response)
-            start_response(simple[0], simple[1])
-            return simple[2]
+            status, headers, body = parts
+            start_response(status, headers)
+            return body
         finally:
-            keep = environ.get("werkzeug.debug.preserve_context")
-            if keep is not None:
-                keep(ctx)
-            if error is not None and self.should_ignore_error(error):
-                error = None
-            ctx.pop(error)
+            # The debugger may ask to keep the context for its console.
+            preserve = environ.get("werkzeug.debug.preserve_context")
+            if preserve is not None:
+                preserve(ctx)
+            ctx.pop(None if error is None or self.should_ignore_error(error) else error)
 
-    # -- the request cycle -------------------------------------------------
-
-    def full_dispatch_request(self) -> Response:
-        """Run the hooks and the view for the current request, and turn the
-        result (or the handled error) into the final response."""
-        if not self._got_first_request:
-            self._got_first_request = True
-            # Setup is over (the setup lock refuses new rules from now on),
-            # so the URL map is final: compile its fast lane once.
-            if not self.subdomain_matching:
-                self._fast_router = FastRouter.build(self.url_map)
-        try:
-            if request_started.receivers:
-                request_started.send(self, _async_wrapper=self.ensure_sync)
-            rv = self.preprocess_request()
-            if rv is None:
-                rv = self.dispatch_request()
-        except Exception as e:
-            rv = self.handle_user_exception(e)
-        return self.finalize_request(rv)
-
-    def preprocess_request(self) -> ft.ResponseReturnValue | None:
-        """Run the ``url_value_preprocessor`` callbacks, then the
-        ``before_request`` hooks (the app's first, then the blueprints',
-        outermost first). A hook's non-``None`` result ends the request."""
-        if not self.before_request_funcs and not self.url_value_preprocessors:
-            return None
-        req = t.cast(Request, _cv_ctx.get().request)
-        blueprints = req.blueprints if self.blueprints else ()
-        names: tuple[str | None, ...] = (
-            (None, *reversed(blueprints)) if blueprints else (None,)
-        )
-        for name in names:
-            preprocessors = self.url_value_preprocessors.get(name)
-            if preprocessors:
-                for func in preprocessors:
-                    func(req.endpoint, req.view_args)
-        for name in names:
-            hooks = self.before_request_funcs.get(name)
-            if hooks:
-                for hook in hooks:
-                    rv = self.ensure_sync(hook)()
-                    if rv is not None:
-                        return rv  # type: ignore[no-any-return]
-        return None
-
-    def dispatch_request(self) -> ft.ResponseReturnValue:
-        """Call the view that matched the URL (or raise the routing error),
-        answering ``OPTIONS`` automatically where the rule allows it."""
-        req = t.cast(Request, _cv_ctx.get().request)
-        if req.routing_exception is not None:
-            self.raise_routing_exception(req)
-        rule = req.url_rule
-        if req.method == "OPTIONS" and getattr(
-            # A rule added to url_map directly has no such attribute.
-            rule,
-            "provide_automatic_options",
-            False,
-        ):
-            return self.make_default_options_response()
-        endpoint = rule.endpoint  # type: ignore[union-attr]
-        view = self.view_functions[endpoint]
-        args = t.cast("dict[str, t.Any]", req.view_args)
-        if self._view_inject:
-            planned = self._view_inject.get(endpoint)
-            if planned is not None and planned[0] is view:
-                args = dict(args)
-                for name, wants_request in planned[1]:
-                    args[name] = req if wants_request else self
-        call = self._view_calls.get(endpoint)
-        if call is None or call[0] is not view:
-            # ensure_sync looks at the function's code flags; once per view.
-            call = self._view_calls[endpoint] = (view, self.ensure_sync(view))
-        return call[1](**args)  # type: ignore[no-any-return]
-
-    def raise_routing_exception(self, request: Request) -> t.NoReturn:
-        """Raise the routing error (404, 405, or the redirect to the URL with
-        a trailing slash) recorded when the URL was matched.
-
-        In debug mode, a form sent to a URL that redirects with 301 or 302
-        (which browsers follow with ``GET``, dropping the form) raises
-        :exc:`~jigger.debughelpers.FormDataRoutingRedirect` instead."""
-        error = request.routing_exception
-        if (
-            self.debug
-            and isinstance(error, RequestRedirect)
-            and error.code not in (307, 308)
-            and request.method not in ("GET", "HEAD", "OPTIONS")
-        ):
-            from .debughelpers import FormDataRoutingRedirect
-
-            raise FormDataRoutingRedirect(request)
-        raise error  # type: ignore[misc]
-
-    def make_default_options_response(self) -> Response:
-        """The automatic answer to ``OPTIONS``: an empty response whose
-        ``Allow`` header lists the methods the URL accepts."""
-        adapter = t.cast(RequestContext, _cv_ctx.get()).url_adapter
-        rv = self.response_class()
-        rv.allow.update(adapter.allowed_methods())  # type: ignore[union-attr]
-        return rv
-
-    def finalize_request(
-        self,
-        rv: ft.ResponseReturnValue | HTTPException,
-        from_error_handler: bool = False,
-    ) -> Response:
-        """Make the response and run the ``after_request`` hooks. When this
-        runs for an error handler's result, a failing hook is logged instead
-        of raised, so the error page still goes out."""
-        response = self.make_response(rv)
-        try:
-            response = self.process_response(response)
-            if request_finished.receivers:
-                request_finished.send(
-                    self, _async_wrapper=self.ensure_sync, response=response
-                )
-        except Exception:
-            if not from_error_handler:
-                raise
-            self.logger.exception(
-                "An after_request hook failed while the response to an error"
-                " was being finalised"
-            )
-        return response
-
-    def process_response(self, response: Response) -> Response:
-        """Run the ``after_this_request`` callbacks, then the
-        ``after_request`` hooks (blueprints' first, each list in reverse
-        order), then save the session."""
-        ctx = t.cast(RequestContext, _cv_ctx.get())
-        for func in ctx._after_request_functions:
-            response = self.ensure_sync(func)(response)
-        req = ctx.request
-        if self.after_request_funcs:
-            blueprints = req.blueprints if self.blueprints else ()
-            for name in (*blueprints, None) if blueprints else (None,):
-                hooks = self.after_request_funcs.get(name)
-                if hooks:
-                    for hook in reversed(hooks):
-                        response = self.ensure_sync(hook)(response)
-        si = self.session_interface
-        sess = ctx._session
-        if (
-            sess is None
-            and "HTTP_COOKIE" in req.environ
-            and si.get_cookie_name(self) in req.cookies
-        ):
-            # Open the session of a client that has one, so that a permanent
-            # session is refreshed even on requests that do not read it.
-            sess = ctx.session
-        if sess is not None and not si.is_null_session(sess):
-            si.save_session(self, sess, response)
-        return response
-
-    def make_response(self, rv: ft.ResponseReturnValue | HTTPException) -> Response:
-        """Turn a view's return value into a :attr:`response_class` instance.
-
-        Accepted: ``str``, ``bytes``, ``dict`` or ``list`` (JSON), a
-        response object, a WSGI callable, an iterator or generator (streamed),
-        and the tuples ``(body, status)``, ``(body, headers)`` and
-        ``(body, status, headers)``. Anything else is a :exc:`TypeError` that
-        names the view and the type it returned.
-        """
-        status: int | str | None = None
-        headers: t.Any = None
-        if isinstance(rv, tuple):
-            n = len(rv)
-            if n == 3:
-                rv, status, headers = rv  # type: ignore[misc]
-            elif n == 2:
-                if isinstance(rv[1], (Headers, dict, tuple, list)):
-                    rv, headers = rv
-                else:
-                    rv, status = rv  # type: ignore[assignment,misc]
-            else:
-                raise TypeError(
-                    f"The view for {self._endpoint_name()} returned a tuple of"
-                    f" {n} items; a view may return (body, status), (body,"
-                    " headers) or (body, status, headers)."
-                )
-
-        if rv is None:
-            raise TypeError(
-                f"The view for {self._endpoint_name()} returned None (or ended"
-                " without a return statement); it must return a response value"
-                " such as a string, a dict or a Response."
-            )
-
-        response_class = self.response_class
-        if not isinstance(rv, response_class):
-            rtype = type(rv)
-            if status is None and headers is None and rtype in _TEXT_TYPES:
-                rv = _response_for_body(response_class, rv)  # type: ignore[arg-type]
-            elif rtype is dict or rtype is list:  # before the Iterator ABC check
-                rv = self.json.response(rv)
-            elif isinstance(rv, (str, bytes, bytearray, cabc.Iterator)):
-                rv = response_class(rv, status=status, headers=headers)
-                status = headers = None
-            elif isinstance(rv, (dict, list)):
-                rv = self.json.response(rv)
-            elif isinstance(rv, HTTPException):
-                # An error page: ask the exception for its response directly
-                # instead of running it as a WSGI application.
-                environ = t.cast(Request, _cv_ctx.get().request).environ
-                rv = _response_for_http_exception(response_class, rv, environ)
-            elif isinstance(rv, BaseResponse) or callable(rv):
-                try:
-                    rv = response_class.force_type(
-                        rv,  # type: ignore[arg-type]
-                        t.cast(Request, _cv_ctx.get().request).environ,
-                    )
-                except TypeError as e:
-                    raise TypeError(
-                        f"The view for {self._endpoint_name()} returned"
-                        f" {type(rv).__name__!r}, which could not be called as a"
-                        f" WSGI application: {e}"
-                    ).with_traceback(sys.exc_info()[2]) from None
-            else:
-                raise TypeError(
-                    f"The view for {self._endpoint_name()} returned a value of"
-                    f" type {type(rv).__name__!r}, which is not a response. Return"
-                    " a string, bytes, a dict or list (JSON), a Response, a WSGI"
-                    " callable, an iterator, or a (body, status, headers) tuple."
-                )
-
-        rv = t.cast(Response, rv)
-        if status is not None:
-            if isinstance(status, (str, bytes, bytearray)):
-                rv.status = status
-            else:
-                rv.status_code = status
-        if headers:
-            rv.headers.update(headers)
-        return rv
-
-    def _endpoint_name(self) -> str:
-        ctx = _cv_ctx.get(None)
-        req = ctx.request if ctx is not None else None
-        if req is not None and req.endpoint is not None:
-            return repr(req.endpoint)
-        return "this request"
-
-    # -- errors ----------------------------------------------------------
-
-    def handle_http_exception(
-        self, e: HTTPException
-    ) -> HTTPException | ft.ResponseReturnValue:
-        """Use the registered handler for an HTTP error, or the error itself
-        (which renders a short HTML page) when there is none. Redirects made
-        by routing are passed through untouched."""
-        if e.code is None or isinstance(e, RoutingException):
-            return e
-        req = t.cast(Request, _cv_ctx.get().request)
-        handler = self._find_error_handler(e, req.blueprints)
-        if handler is None:
-            return e
-        return self.ensure_sync(handler)(e)  # type: ignore[no-any-return]
-
-    def handle_user_exception(
-        self, e: Exception
-    ) -> HTTPException | ft.ResponseReturnValue:
-        """Handle an exception raised by a hook or a view with the matching
-        error handler, or re-raise it for :meth:`handle_exception`."""
-        if isinstance(e, BadRequestKeyError) and (
-            self.debug or self.config["TRAP_BAD_REQUEST_ERRORS"]
-        ):
-            e.show_exception = True
-        if isinstance(e, HTTPException) and not self.trap_http_exception(e):
-            return self.handle_http_exception(e)
-        req = t.cast(Request, _cv_ctx.get().request)
-        handler = self._find_error_handler(e, req.blueprints)
-        if handler is None:
-            if self.debug and isinstance(e, BadRequestKeyError):
-                from .debughelpers import files_key_error
-
-                explained = files_key_error(req, e)
-                if explained is not e:
-                    raise explained from e
-            raise
-        return self.ensure_sync(handler)(e)  # type: ignore[no-any-return]
-
-    def handle_exception(self, e: Exception) -> Response:
-        """Handle an exception no error handler took: re-raise it when
-        exceptions propagate (debug, testing, ``PROPAGATE_EXCEPTIONS``);
-        otherwise log it and answer ``500 Internal Server Error`` (through a
-        registered 500 handler if any), without a traceback."""
-        exc_info = sys.exc_info()
-        if got_request_exception.receivers:
-            got_request_exception.send(
-                self, _async_wrapper=self.ensure_sync, exception=e
-            )
-        if self._propagate_exceptions():
-            if exc_info[1] is e:
-                raise
-            raise e
-        self.log_exception(exc_info)
-        server_error: InternalServerError | ft.ResponseReturnValue
-        server_error = InternalServerError(original_exception=e)
-        req = t.cast(Request, _cv_ctx.get().request)
-        handler = self._find_error_handler(server_error, req.blueprints)
-        if handler is not None:
-            server_error = self.ensure_sync(handler)(server_error)
-        return self.finalize_request(server_error, from_error_handler=True)
+    # -- logging (here, so that records name this module: "ERROR in app") --
 
     def log_exception(
         self,
-        exc_info: tuple[type, BaseException, TracebackType] | tuple[None, None, None],
+        exc_info: ExcInfo,
     ) -> None:
         """Log an unhandled exception to :attr:`logger` at ``ERROR``."""
         req = _cv_ctx.get().request
         where = f"{req.path} [{req.method}]" if req is not None else "(no request)"
         self.logger.error(f"Exception on {where}", exc_info=exc_info)
 
-    def _run_teardown(
+    def _log_error(
         self,
-        funcs: cabc.Iterable[ft.TeardownCallable],
-        exc: BaseException | None,
-        what: str,
+        message: str,
+        exc_info: ExcInfo | BaseException,
     ) -> None:
-        errors: list[Exception] = []
-        for func in funcs:
-            try:
-                self.ensure_sync(func)(exc)
-            except Exception as e:
-                errors.append(e)
-        if not errors:
-            return
-        for err in errors:
-            self.logger.error(f"A {what} callback raised an error", exc_info=err)
-        if self._propagate_exceptions():
-            if len(errors) == 1:
-                raise errors[0]
-            raise ExceptionGroup(f"{len(errors)} {what} callbacks raised", errors)
-
-    def do_teardown_request(self, exc: BaseException | None = None) -> None:
-        """Run the ``teardown_request`` callbacks (blueprints' first, each
-        list in reverse order). All of them run; their errors are logged and,
-        when exceptions propagate (testing, debug), raised afterwards: one
-        error as itself, several as an :exc:`ExceptionGroup`."""
-        funcs: list[ft.TeardownCallable] = []
-        if self.teardown_request_funcs:
-            req = t.cast(Request, _cv_ctx.get().request)
-            blueprints = req.blueprints if self.blueprints else ()
-            for name in (*blueprints, None) if blueprints else (None,):
-                registered = self.teardown_request_funcs.get(name)
-                if registered:
-                    funcs.extend(reversed(registered))
-        try:
-            if funcs:
-                self._run_teardown(funcs, exc, "teardown_request")
-        finally:
-            if request_tearing_down.receivers:
-                request_tearing_down.send(
-                    self, _async_wrapper=self.ensure_sync, exc=exc
-                )
-
-    def do_teardown_appcontext(self, exc: BaseException | None = None) -> None:
-        """Run the ``teardown_appcontext`` callbacks in reverse order, with
-        the same error collection as :meth:`do_teardown_request`."""
-        try:
-            self._run_teardown(
-                reversed(self.teardown_appcontext_funcs), exc, "teardown_appcontext"
-            )
-        finally:
-            if appcontext_tearing_down.receivers:
-                appcontext_tearing_down.send(
-                    self, _async_wrapper=self.ensure_sync, exc=exc
-                )
+        self.logger.error(message, exc_info=exc_info)
 
     # -- URLs ------------------------------------------------------------
 
     def create_url_adapter(self, request: Request | None) -> MapAdapter | None:
         """Bind the URL map to a request, or (with ``SERVER_NAME`` set) to
         the configured server for building URLs outside requests."""
-        if request is not None:
-            trusted = self.config["TRUSTED_HOSTS"]
-            if trusted is not None:
-                request.trusted_hosts = trusted
-                request.host  # noqa: B018  (raises SecurityError for a bad host)
-            # As in Flask 3.1: SERVER_NAME names the host of external URLs
-            # built in a request, whatever Host the request came with; only
-            # host matching needs the request's own host.
-            server_name = self.config["SERVER_NAME"]
-            subdomain = None
-            if self.url_map.host_matching:
-                server_name = None
-            elif not self.subdomain_matching:
-                subdomain = self.url_map.default_subdomain or ""
-            return self.url_map.bind_to_environ(
-                request.environ, server_name=server_name, subdomain=subdomain
+        config = self.config
+        url_map = self.url_map
+        if request is None:
+            if config["SERVER_NAME"] is None:
+                return None
+            return url_map.bind(
+                config["SERVER_NAME"],
+                script_name=config["APPLICATION_ROOT"],
+                url_scheme=config["PREFERRED_URL_SCHEME"],
             )
-        if self.config["SERVER_NAME"] is not None:
-            return self.url_map.bind(
-                self.config["SERVER_NAME"],
-                script_name=self.config["APPLICATION_ROOT"],
-                url_scheme=self.config["PREFERRED_URL_SCHEME"],
-            )
-        return None
+        if config["TRUSTED_HOSTS"] is not None:
+            request.trusted_hosts = config["TRUSTED_HOSTS"]
+            request.host  # noqa: B018  (raises SecurityError for a bad host)
+        if url_map.host_matching:
+            # Only host matching needs the request's own host.
+            return url_map.bind_to_environ(request.environ)
+        # As in Flask 3.1: SERVER_NAME names the host of external URLs built
+        # in a request, whatever Host the request came with.
+        return url_map.bind_to_environ(
+            request.environ,
+            server_name=config["SERVER_NAME"],
+            subdomain=None
+            if self.subdomain_matching
+            else (url_map.default_subdomain or ""),
+        )
 
     def url_for(
         self,
@@ -815,45 +439,19 @@ class Jigger(App):
 
         self.inject_url_defaults(endpoint, values)
         try:
-            rv = url_adapter.build(
+            url = url_adapter.build(
                 endpoint,
                 values,
-                method=_method,
-                url_scheme=_scheme,
                 force_external=_external,
+                url_scheme=_scheme,
+                method=_method,
             )
         except BuildError as error:
-            values.update(
-                _anchor=_anchor, _method=_method, _scheme=_scheme, _external=_external
-            )
+            # The handlers see every argument url_for was given.
+            special = {"_anchor": _anchor, "_method": _method, "_scheme": _scheme}
+            values.update(special, _external=_external)
             return self.handle_url_build_error(error, endpoint, values)
-        if _anchor is not None:
-            rv = f"{rv}#{_url_quote_anchor(_anchor)}"
-        return rv
-
-    # -- sync and async --------------------------------------------------
-
-    def ensure_sync(self, func: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
-        """Return ``func`` as a plain function: coroutine functions are
-        wrapped with :meth:`async_to_sync`."""
-        if inspect.iscoroutinefunction(func):
-            return self.async_to_sync(func)
-        return func
-
-    def async_to_sync(
-        self, func: t.Callable[..., cabc.Coroutine[t.Any, t.Any, t.Any]]
-    ) -> t.Callable[..., t.Any]:
-        """Run a coroutine function to completion from synchronous code,
-        with asgiref (install the ``async`` extra)."""
-        try:
-            from asgiref.sync import async_to_sync as asgiref_async_to_sync
-        except ImportError:
-            raise RuntimeError(
-                f"{getattr(func, '__qualname__', func)!r} is an async function;"
-                " running it needs asgiref. Install the 'async' extra:"
-                ' python -m pip install "path/to/jigger[async]".'
-            ) from None
-        return asgiref_async_to_sync(func)
+        return url if _anchor is None else f"{url}#{_url_quote_anchor(_anchor)}"
 
 
 #: Flask's name for the application class.

@@ -65,45 +65,36 @@ class _AppCtxGlobals:
     (True, 0, 'ada')
     """
 
+    # Attributes are ordinary instance attributes; these declarations only
+    # tell a type checker that any name may be set and read.
+    if t.TYPE_CHECKING:
+
+        def __setattr__(self, name: str, value: t.Any) -> None: ...
+        def __delattr__(self, name: str) -> None: ...
+
     def __getattr__(self, name: str) -> t.Any:
-        try:
-            return self.__dict__[name]
-        except KeyError:
-            raise AttributeError(name) from None
-
-    def __setattr__(self, name: str, value: t.Any) -> None:
-        self.__dict__[name] = value
-
-    def __delattr__(self, name: str) -> None:
-        try:
-            del self.__dict__[name]
-        except KeyError:
-            raise AttributeError(name) from None
+        # Reached only for a name that is not set.
+        raise AttributeError(name)
 
     def get(self, name: str, default: t.Any | None = None) -> t.Any:
-        """Return the attribute ``name``, or ``default`` when it is not set."""
+        """The attribute ``name``, or ``default`` when it is not set."""
         return self.__dict__.get(name, default)
 
     def pop(self, name: str, default: t.Any = _sentinel) -> t.Any:
-        """Remove the attribute ``name`` and return its value.
-
-        :param default: returned when the attribute is not set; without it a
-            missing attribute raises :exc:`KeyError`.
-        """
-        if default is _sentinel:
-            return self.__dict__.pop(name)
-        return self.__dict__.pop(name, default)
+        """Remove the attribute ``name`` and return its value; ``default``
+        when it is not set, or :exc:`KeyError` without a default."""
+        values = self.__dict__
+        return values.pop(name) if default is _sentinel else values.pop(name, default)
 
     def setdefault(self, name: str, default: t.Any = None) -> t.Any:
-        """Return the attribute ``name``, setting it to ``default`` first if
-        it is not set."""
+        """The attribute ``name``, set to ``default`` first when missing."""
         return self.__dict__.setdefault(name, default)
-
-    def __contains__(self, item: str) -> bool:
-        return item in self.__dict__
 
     def __iter__(self) -> t.Iterator[str]:
         return iter(self.__dict__)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.__dict__
 
     def __repr__(self) -> str:
         ctx = _cv_ctx.get(None)
@@ -120,7 +111,33 @@ def _wrong_pop(popped: object, top: object) -> AssertionError:
     )
 
 
-class AppContext:
+_Self = t.TypeVar("_Self", bound="_WithBlock")
+
+
+class _WithBlock:
+    """``with ctx:`` for both kinds of context: push on entry; on exit pop,
+    handing the teardown callbacks the exception that ended the block."""
+
+    def push(self) -> None:
+        raise NotImplementedError
+
+    def pop(self, exc: BaseException | None = _sentinel) -> None:
+        raise NotImplementedError
+
+    def __enter__(self: _Self) -> _Self:
+        self.push()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.pop(error)
+
+
+class AppContext(_WithBlock):
     """The application context: makes ``current_app`` and ``g`` available.
 
     Create one with :meth:`jigger.Jigger.app_context` and use it as a ``with``
@@ -225,23 +242,11 @@ class AppContext:
         if top is not self:
             raise _wrong_pop(self, top)
 
-    def __enter__(self) -> AppContext:
-        self.push()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_value: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.pop(exc_value)
-
     def __repr__(self) -> str:
         return f"<AppContext of {self.app.name!r}>"
 
 
-class RequestContext:
+class RequestContext(_WithBlock):
     """The request context: everything about one request.
 
     :meth:`jigger.Jigger.wsgi_app` pushes one per request; tests create one
@@ -259,10 +264,10 @@ class RequestContext:
         request: Request | None = None,
         session: SessionMixin | None = None,
     ) -> None:
-        self.app = app
         if request is None:
             request = app.request_class(environ)
             request.json_module = app.json  # type: ignore[assignment]
+        self.app = app
         self.request: Request = request
         self._url_adapter: MapAdapter | None = None
         # Binding the URL map to the environ costs as much as the rest of a
@@ -467,6 +472,8 @@ class RequestContext:
             req = self.request
             # Closing matters only for uploaded files, which are parsed on
             # first access; skip the call when there are none.
+            # (An identity test, not jigger._fastpath.keeps_base: this runs on
+            # every request, and a cached class lookup costs measurably more.)
             if "files" in req.__dict__ or type(req).close is not _RequestBaseClose:
                 req.close()
 
@@ -495,18 +502,6 @@ class RequestContext:
             elif isinstance(app_ctx, AppContext):
                 app_ctx._push_bare()
                 app_ctx.pop(exc)
-
-    def __enter__(self) -> RequestContext:
-        self.push()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_value: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.pop(exc_value)
 
     def __repr__(self) -> str:
         return (

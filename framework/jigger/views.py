@@ -24,8 +24,10 @@ class into the view function that :meth:`~jigger.Jigger.add_url_rule` takes.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import typing as t
+import weakref
 
 from . import typing as ft
 from .globals import _cv_ctx, current_app, request
@@ -102,19 +104,15 @@ class View:
                 f" string, not {type(name).__name__!r}: {cls.__name__}.as_view("
                 f"'{cls.__name__.lower()}')."
             )
-        if cls.init_every_request:
+        shared = None if cls.init_every_request else cls(*class_args, **class_kwargs)
 
-            def view(**kwargs: t.Any) -> ft.ResponseReturnValue:
-                self = view.view_class(  # type: ignore[attr-defined]
-                    *class_args, **class_kwargs
-                )
-                return current_app.ensure_sync(self.dispatch_request)(**kwargs)  # type: ignore[no-any-return]
-
-        else:
-            instance = cls(*class_args, **class_kwargs)
-
-            def view(**kwargs: t.Any) -> ft.ResponseReturnValue:
-                return current_app.ensure_sync(instance.dispatch_request)(**kwargs)  # type: ignore[no-any-return]
+        def view(**kwargs: t.Any) -> ft.ResponseReturnValue:
+            # A fresh instance per request unless the class shares one; made
+            # from view.view_class, so that reassigning it takes effect.
+            handler = shared
+            if handler is None:
+                handler = view.view_class(*class_args, **class_kwargs)  # type: ignore[attr-defined]
+            return current_app.ensure_sync(handler.dispatch_request)(**kwargs)  # type: ignore[no-any-return]
 
         signature = _explicit_signature(cls)
         if signature is not None:
@@ -247,9 +245,29 @@ def _explicit_signature(cls: type[View]) -> inspect.Signature | None:
     return inspect.Signature([*params.values(), var_kw])
 
 
-def _accepted_names(func: t.Callable[..., t.Any]) -> set[str] | None:
-    """The keyword names ``func`` accepts, or ``None`` if it takes
-    ``**kwargs`` (or its signature cannot be read)."""
+#: handler function -> the keyword names it accepts (see _accepted_names);
+#: worked out on a handler's first request, not on every one.
+_ACCEPTED: weakref.WeakKeyDictionary[t.Callable[..., t.Any], frozenset[str] | None] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _accepted_names(func: t.Callable[..., t.Any]) -> frozenset[str] | None:
+    """The keyword names ``func`` (a handler, bound or not) accepts, or
+    ``None`` if it takes ``**kwargs`` (or its signature cannot be read).
+    Cached per function."""
+    key = getattr(func, "__func__", func)
+    try:
+        return _ACCEPTED[key]
+    except (KeyError, TypeError):  # TypeError: cannot be weakly referenced
+        pass
+    names = _read_accepted_names(func)
+    with contextlib.suppress(TypeError):
+        _ACCEPTED[key] = names
+    return names
+
+
+def _read_accepted_names(func: t.Callable[..., t.Any]) -> frozenset[str] | None:
     try:
         sig = inspect.signature(func)
     except (TypeError, ValueError):
@@ -260,4 +278,4 @@ def _accepted_names(func: t.Callable[..., t.Any]) -> set[str] | None:
             return None
         if param.kind is not param.POSITIONAL_ONLY:
             names.add(param.name)
-    return names
+    return frozenset(names)

@@ -247,3 +247,96 @@ def test_register_on_itself_refused() -> None:
     bp = Blueprint("bp", __name__)
     with pytest.raises(ValueError, match="on itself"):
         bp.register_blueprint(bp)
+
+
+def test_app_template_decorators_work_bare_called_and_named(app: Jigger) -> None:
+    # The same registration helper as app.template_filter: a bare function
+    # works too (it used to be taken as the name).
+    from jigger import render_template_string
+
+    bp = Blueprint("fmt", __name__)
+
+    @bp.app_template_filter
+    def shout(s: str) -> str:
+        return s.upper()
+
+    @bp.app_template_filter("whisper")
+    def quiet(s: str) -> str:
+        return s.lower()
+
+    @bp.app_template_test
+    def short(s: str) -> bool:
+        return len(s) < 4
+
+    @bp.app_template_global()
+    def answer() -> int:
+        return 42
+
+    app.register_blueprint(bp)
+    with app.app_context():
+        text = render_template_string(
+            "{{ 'Hi' | shout }} {{ 'Hi' | whisper }} {{ 'Hi' is short }} {{ answer() }}"
+        )
+    assert text == "HI hi True 42"
+
+
+def test_every_hook_kind_has_a_registry_decorator_and_app_wide_variant(
+    app: Jigger,
+) -> None:
+    # One table drives them all: each hook kind registered on a blueprint
+    # (its own and app-wide) lands in the app's registry under the right key.
+    from jigger.sansio.scaffold import HOOK_KINDS
+
+    bp = Blueprint("hooks", __name__)
+
+    def hook(*args: object) -> None:
+        return None
+
+    for kind in HOOK_KINDS.values():
+        getattr(bp, kind.decorator)(hook)
+        getattr(bp, kind.app_wide)(hook)
+    app.register_blueprint(bp)
+    for kind in HOOK_KINDS.values():
+        registry = getattr(app, kind.registry)
+        assert len(registry["hooks"]) == 1, kind
+        assert len(registry[None]) == 1, kind
+
+
+def test_nested_subdomains_and_prefixes_join(app: Jigger) -> None:
+    app.config["SERVER_NAME"] = "example.test"
+    app.subdomain_matching = True
+    outer = Blueprint("outer", __name__, subdomain="eu", url_prefix="/o/")
+    inner = Blueprint("inner", __name__, subdomain="api", url_prefix="/i")
+    bare = Blueprint("bare", __name__)
+
+    @inner.get("/x")
+    def x() -> str:
+        return "x"
+
+    @bare.get("/y")
+    def y() -> str:
+        return "y"
+
+    outer.register_blueprint(inner)
+    outer.register_blueprint(bare)
+    app.register_blueprint(outer)
+    rules = {r.endpoint: (r.subdomain, r.rule) for r in app.url_map.iter_rules()}
+    assert rules["outer.inner.x"] == ("api.eu", "/o/i/x")
+    assert rules["outer.bare.y"] == ("eu", "/o/y")
+    client = app.test_client()
+    assert client.get("/o/i/x", base_url="http://api.eu.example.test").text == "x"
+
+
+def test_scaffold_takes_flasks_positional_arguments(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # flask.sansio.scaffold.Scaffold is subclassed by some projects, which
+    # pass its arguments by position; the order is Flask's.
+    from jigger.sansio.scaffold import Scaffold
+
+    class Thing(Scaffold):
+        name = "thing"
+
+    thing = Thing(__name__, "files", "/f", "views", str(tmp_path))
+    assert thing.static_folder == str(tmp_path / "files")
+    assert thing.static_url_path == "/f"
+    assert thing.template_folder == "views"
+    assert thing.root_path == str(tmp_path)

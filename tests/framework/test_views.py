@@ -356,3 +356,31 @@ def test_docstring_examples_run() -> None:
     result = doctest.testmod(jigger.views)
     assert result.attempted >= 10
     assert result.failed == 0
+
+
+def test_method_view_reads_no_signature_per_request(
+    app: Jigger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The explicit style of a MethodView is worked out once: after the first
+    # request, neither the view nor its handlers are inspected again.
+    import inspect
+
+    class Item(MethodView):
+        def get(self, req: Request, item_id: int) -> str:
+            return f"{req.method} {item_id}"
+
+        def delete(self, item_id: int) -> str:
+            return f"gone {item_id}"
+
+    app.add_url_rule("/items/<int:item_id>", view_func=Item.as_view("item"))
+    client = app.test_client()
+    assert client.get("/items/1").text == "GET 1"
+    assert client.delete("/items/1").text == "gone 1"
+
+    def spy(*args: t.Any, **kwargs: t.Any) -> t.NoReturn:
+        raise AssertionError("inspect.signature called during a request")
+
+    monkeypatch.setattr(inspect, "signature", spy)
+    for n in range(3):
+        assert client.get(f"/items/{n}").text == f"GET {n}"
+        assert client.delete(f"/items/{n}").text == f"gone {n}"

@@ -24,9 +24,11 @@ from ..json.provider import DefaultJSONProvider, JSONProvider
 from ..logging import create_logger
 from ..routing import FastRouter
 from .explicit import InjectionPlan, injection_plan
+from .jinja import TemplateRegistration
 from .scaffold import (
     F,
     Scaffold,
+    T_teardown,
     _endpoint_from_view_func,
     _find_package_path,
     setupmethod,
@@ -38,14 +40,19 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from ..templating import Environment
     from .blueprints import Blueprint
 
-
 T_shell_context_processor = t.TypeVar(
     "T_shell_context_processor", bound=ft.ShellContextProcessorCallable
 )
-T_teardown = t.TypeVar("T_teardown", bound=ft.TeardownCallable)
-T_template_filter = t.TypeVar("T_template_filter", bound=ft.TemplateFilterCallable)
-T_template_global = t.TypeVar("T_template_global", bound=ft.TemplateGlobalCallable)
-T_template_test = t.TypeVar("T_template_test", bound=ft.TemplateTestCallable)
+
+_T = t.TypeVar("_T")
+
+#: What :attr:`App._view_calls` holds per endpoint.
+#: The view; the view given the request and app it asks for (the view
+#: itself when it asks for neither); that made synchronous, once the first
+#: request needs it.
+ViewCall = tuple[
+    "ft.RouteCallable", "t.Callable[..., t.Any]", "t.Callable[..., t.Any] | None"
+]
 
 #: The file name endings that turn autoescaping on.
 _AUTOESCAPE_SUFFIXES = (".html", ".htm", ".xml", ".xhtml", ".svg")
@@ -59,6 +66,35 @@ class _DefaultJinjaEnvironment:
         from ..templating import Environment
 
         return Environment
+
+
+def _rule_methods(
+    view_func: t.Callable[..., t.Any] | None,
+    methods: t.Iterable[str] | None,
+    automatic: bool | None,
+    automatic_by_default: bool,
+) -> tuple[set[str], bool]:
+    """The methods a new rule accepts, and whether ``OPTIONS`` is answered
+    automatically for it. What the arguments leave open is taken from the
+    view (``methods``, ``required_methods`` and
+    ``provide_automatic_options`` attributes, as class-based views set
+    them), then from ``PROVIDE_AUTOMATIC_OPTIONS``."""
+    if methods is None:
+        methods = getattr(view_func, "methods", None) or ("GET",)
+    if isinstance(methods, str):
+        raise TypeError(
+            "'methods' must be a list of method names, such as"
+            f" methods=[{methods!r}], not the string {methods!r}."
+        )
+    accepted = {m.upper() for m in methods}
+    if automatic is None:
+        automatic = getattr(view_func, "provide_automatic_options", None)
+    if automatic is None:
+        automatic = automatic_by_default and "OPTIONS" not in accepted
+        if automatic:
+            accepted.add("OPTIONS")
+    accepted.update(getattr(view_func, "required_methods", ()))
+    return accepted, automatic
 
 
 def _make_timedelta(value: timedelta | int) -> timedelta:
@@ -101,7 +137,7 @@ DEFAULT_CONFIG: dict[str, t.Any] = {
 }
 
 
-class App(Scaffold):
+class App(TemplateRegistration, Scaffold):
     """The registration half of :class:`jigger.Jigger`; see there."""
 
     #: The class of :attr:`aborter`, used by :func:`jigger.abort`.
@@ -147,56 +183,50 @@ class App(Scaffold):
         root_path: str | None = None,
     ) -> None:
         super().__init__(
-            import_name=import_name,
+            import_name,
+            root_path=root_path,
+            template_folder=template_folder,
             static_folder=static_folder,
             static_url_path=static_url_path,
-            template_folder=template_folder,
-            root_path=root_path,
         )
-        if instance_path is None:
-            instance_path = self.auto_find_instance_path()
-        elif not os.path.isabs(instance_path):
+        if instance_path is not None and not os.path.isabs(instance_path):
             raise ValueError(
                 f"instance_path must be absolute, got {instance_path!r}: pass"
                 " a full path, such as os.path.abspath(...) of it."
             )
         #: The folder for files that belong to this deployment, not to the
         #: code (configuration with secrets, a SQLite database).
-        self.instance_path = instance_path
+        self.instance_path = instance_path or self.auto_find_instance_path()
         #: The configuration, a :class:`~jigger.config.Config`.
         self.config = self.make_config(instance_relative_config)
-        #: Raises the HTTP errors of :func:`jigger.abort`.
-        self.aborter = self.make_aborter()
+        #: The :class:`~werkzeug.routing.Map` of all URL rules.
+        self.url_map = self.url_map_class(host_matching=host_matching)
+        self.subdomain_matching = subdomain_matching
+        #: Registered blueprints by name.
+        self.blueprints: dict[str, Blueprint] = {}
+        #: A place for extensions to keep their state, by extension name.
+        self.extensions: dict[str, t.Any] = {}
         #: The JSON provider: ``app.json.sort_keys = False`` and friends.
         self.json: JSONProvider = self.json_provider_class(self)  # type: ignore[arg-type]
+        #: Raises the HTTP errors of :func:`jigger.abort`.
+        self.aborter = self.make_aborter()
+        self.teardown_appcontext_funcs: list[ft.TeardownCallable] = []
+        self.shell_context_processors: list[ft.ShellContextProcessorCallable] = []
         #: Called with ``(error, endpoint, values)`` when ``url_for`` fails;
         #: the first non-``None`` result is used as the URL.
         self.url_build_error_handlers: list[
             t.Callable[[Exception, str, dict[str, t.Any]], str]
         ] = []
-        self.teardown_appcontext_funcs: list[ft.TeardownCallable] = []
-        self.shell_context_processors: list[ft.ShellContextProcessorCallable] = []
-        #: Registered blueprints by name.
-        self.blueprints: dict[str, Blueprint] = {}
-        #: A place for extensions to keep their state, by extension name.
-        self.extensions: dict[str, t.Any] = {}
         # (kind, name, function) of filters, tests and globals, kept until the
         # Jinja environment is created (adding one must not create it).
         self._jinja_additions: list[tuple[str, str, t.Callable[..., t.Any]]] = []
-        #: The :class:`~werkzeug.routing.Map` of all URL rules.
-        self.url_map = self.url_map_class(host_matching=host_matching)
-        self.subdomain_matching = subdomain_matching
         self._got_first_request = False
         #: The fast lane of URL matching (jigger.routing), built from the
         #: finished URL map when the first request is served.
         self._fast_router: FastRouter | None = None
-        # endpoint -> (view function, the callable ensure_sync made of it).
-        self._view_calls: dict[
-            str, tuple[ft.RouteCallable, t.Callable[..., t.Any]]
-        ] = {}
-        # endpoint -> (view function, plan) for views that take the request or
-        # the app as an annotated parameter; empty for Flask-style apps.
-        self._view_inject: dict[str, tuple[ft.RouteCallable, InjectionPlan]] = {}
+        #: The one cache of the explicit style, endpoint -> ViewCall: the
+        #: view, planned once at registration (see _set_view).
+        self._view_calls: dict[str, ViewCall] = {}
 
         if self.has_static_folder:
             if bool(static_host) != host_matching:
@@ -321,73 +351,46 @@ class App(Scaffold):
 
     # -- routes ----------------------------------------------------------
 
-    @setupmethod
-    def add_url_rule(
+    def _add_rule(
         self,
         rule: str,
-        endpoint: str | None = None,
-        view_func: ft.RouteCallable | None = None,
-        provide_automatic_options: bool | None = None,
-        **options: t.Any,
+        endpoint: str | None,
+        view_func: ft.RouteCallable | None,
+        provide_automatic_options: bool | None,
+        options: dict[str, t.Any],
     ) -> None:
-        """Connect the URL ``rule`` to ``endpoint`` and its view function.
-
-        :param rule: the rule, for example ``"/user/<int:id>"``.
-        :param endpoint: the name for ``url_for``; the function's name by
-            default.
-        :param view_func: the view; may be added later with
-            :meth:`endpoint`.
-        :param provide_automatic_options: answer ``OPTIONS`` automatically
-            (default: unless ``OPTIONS`` is listed, or the view says so).
-        :param options: ``methods`` (default ``["GET"]``; ``HEAD`` comes with
-            ``GET``), and any :class:`~werkzeug.routing.Rule` option such as
-            ``defaults``, ``strict_slashes``, ``subdomain``, ``host``.
-
-        A view with a parameter annotated with :class:`jigger.Request` (or
-        this app's class) receives the request (or the app) as that argument.
-        """
         if endpoint is None:
             endpoint = _endpoint_from_view_func(view_func)
-        options["endpoint"] = endpoint
-        methods = options.pop("methods", None)
-        if methods is None:
-            methods = getattr(view_func, "methods", None) or ("GET",)
-        if isinstance(methods, str):
-            raise TypeError(
-                "'methods' must be a list of method names, such as"
-                f" methods=[{methods!r}], not the string {methods!r}."
+        methods, automatic = _rule_methods(
+            view_func,
+            options.pop("methods", None),
+            provide_automatic_options,
+            self.config["PROVIDE_AUTOMATIC_OPTIONS"],
+        )
+        new_rule = self.url_rule_class(
+            rule, endpoint=endpoint, methods=methods, **options
+        )
+        new_rule.provide_automatic_options = automatic  # type: ignore[attr-defined]
+        self.url_map.add(new_rule)
+        if view_func is None:
+            return
+        taken_by = self.view_functions.get(endpoint)
+        if taken_by is not None and taken_by != view_func:
+            raise AssertionError(
+                f"The endpoint {endpoint!r} already belongs to {taken_by!r}; a"
+                f" second view {view_func!r} cannot take it over. Give the"
+                " new rule its own endpoint=... or rename the function."
             )
-        methods = {item.upper() for item in methods}
-        required_methods = set(getattr(view_func, "required_methods", ()))
-        if provide_automatic_options is None:
-            provide_automatic_options = getattr(
-                view_func, "provide_automatic_options", None
-            )
-        if provide_automatic_options is None:
-            if "OPTIONS" not in methods and self.config["PROVIDE_AUTOMATIC_OPTIONS"]:
-                provide_automatic_options = True
-                required_methods.add("OPTIONS")
-            else:
-                provide_automatic_options = False
-        methods |= required_methods
+        self._set_view(endpoint, view_func)
 
-        rule_obj = self.url_rule_class(rule, methods=methods, **options)
-        rule_obj.provide_automatic_options = provide_automatic_options  # type: ignore[attr-defined]
-        self.url_map.add(rule_obj)
-        if view_func is not None:
-            old = self.view_functions.get(endpoint)
-            if old is not None and old != view_func:
-                raise AssertionError(
-                    f"The endpoint {endpoint!r} already belongs to {old!r}; a"
-                    f" second view {view_func!r} cannot take it over. Give the"
-                    " new rule its own endpoint=... or rename the function."
-                )
-            self.view_functions[endpoint] = view_func
-            plan = self._injection_plan(view_func)
-            if plan:
-                self._view_inject[endpoint] = (view_func, plan)
-            else:
-                self._view_inject.pop(endpoint, None)
+    def _set_view(self, endpoint: str, view: t.Callable[..., t.Any]) -> None:
+        """Make ``view`` the view of ``endpoint``. Its explicit-style plan
+        is worked out here, once (a mixed annotation is refused now, not on
+        the first request), and kept in the one cache :meth:`_view_call`
+        completes."""
+        prepared = self._explicit(view, "view")
+        self.view_functions[endpoint] = view
+        self._view_calls[endpoint] = (view, prepared, None)
 
     def _injection_plan(
         self, func: t.Callable[..., t.Any], where: str = "view"
@@ -415,16 +418,11 @@ class App(Scaffold):
         rules added without a view. Like :meth:`add_url_rule`, it works out
         here whether the view takes the request or the app as a parameter."""
 
-        def decorator(f: F) -> F:
-            self.view_functions[endpoint] = f
-            plan = self._injection_plan(f)
-            if plan:
-                self._view_inject[endpoint] = (f, plan)
-            else:
-                self._view_inject.pop(endpoint, None)
-            return f
+        def register(view: F) -> F:
+            self._set_view(endpoint, view)
+            return view
 
-        return decorator
+        return register
 
     @setupmethod
     def register_blueprint(self, blueprint: Blueprint, **options: t.Any) -> None:
@@ -457,113 +455,6 @@ class App(Scaffold):
         self.shell_context_processors.append(f)
         return f
 
-    # -- template filters, tests and globals --------------------------------
-
-    def _add_jinja(
-        self, kind: str, f: t.Callable[..., t.Any], name: str | None
-    ) -> None:
-        key = name or f.__name__
-        self._jinja_additions.append((kind, key, f))
-        if "jinja_env" in vars(self):
-            getattr(self.jinja_env, kind)[key] = f  # type: ignore[attr-defined]
-
-    @t.overload
-    def template_filter(self, name: T_template_filter) -> T_template_filter: ...
-    @t.overload
-    def template_filter(
-        self, name: str | None = None
-    ) -> t.Callable[[T_template_filter], T_template_filter]: ...
-    @setupmethod
-    def template_filter(
-        self, name: T_template_filter | str | None = None
-    ) -> T_template_filter | t.Callable[[T_template_filter], T_template_filter]:
-        """Register the decorated function as a template filter, under
-        ``name`` or the function's name. Works with and without parentheses.
-
-        >>> from jigger import Jigger, render_template_string
-        >>> app = Jigger("t")
-        >>> @app.template_filter("shout")
-        ... def shout(s: str) -> str:
-        ...     return s.upper() + "!"
-        >>> with app.app_context():
-        ...     render_template_string("{{ 'hi' | shout }}")
-        'HI!'
-        """
-        if callable(name):
-            self.add_template_filter(name)
-            return name
-
-        def decorator(f: T_template_filter) -> T_template_filter:
-            self.add_template_filter(f, name=name)
-            return f
-
-        return decorator
-
-    @setupmethod
-    def add_template_filter(
-        self, f: ft.TemplateFilterCallable, name: str | None = None
-    ) -> None:
-        """Register ``f`` as a template filter; see :meth:`template_filter`."""
-        self._add_jinja("filters", f, name)
-
-    @t.overload
-    def template_test(self, name: T_template_test) -> T_template_test: ...
-    @t.overload
-    def template_test(
-        self, name: str | None = None
-    ) -> t.Callable[[T_template_test], T_template_test]: ...
-    @setupmethod
-    def template_test(
-        self, name: T_template_test | str | None = None
-    ) -> T_template_test | t.Callable[[T_template_test], T_template_test]:
-        """Register the decorated function as a template test
-        (``{% if n is prime %}``), under ``name`` or the function's name."""
-        if callable(name):
-            self.add_template_test(name)
-            return name
-
-        def decorator(f: T_template_test) -> T_template_test:
-            self.add_template_test(f, name=name)
-            return f
-
-        return decorator
-
-    @setupmethod
-    def add_template_test(
-        self, f: ft.TemplateTestCallable, name: str | None = None
-    ) -> None:
-        """Register ``f`` as a template test; see :meth:`template_test`."""
-        self._add_jinja("tests", f, name)
-
-    @t.overload
-    def template_global(self, name: T_template_global) -> T_template_global: ...
-    @t.overload
-    def template_global(
-        self, name: str | None = None
-    ) -> t.Callable[[T_template_global], T_template_global]: ...
-    @setupmethod
-    def template_global(
-        self, name: T_template_global | str | None = None
-    ) -> T_template_global | t.Callable[[T_template_global], T_template_global]:
-        """Make the decorated function available in every template, under
-        ``name`` or the function's name."""
-        if callable(name):
-            self.add_template_global(name)
-            return name
-
-        def decorator(f: T_template_global) -> T_template_global:
-            self.add_template_global(f, name=name)
-            return f
-
-        return decorator
-
-    @setupmethod
-    def add_template_global(
-        self, f: ft.TemplateGlobalCallable, name: str | None = None
-    ) -> None:
-        """Register ``f`` as a template global; see :meth:`template_global`."""
-        self._add_jinja("globals", f, name)
-
     def make_shell_context(self) -> dict[str, t.Any]:
         """The names ``jigger shell`` starts with: ``app``, ``g``, and what
         the ``shell_context_processor`` functions return."""
@@ -579,37 +470,34 @@ class App(Scaffold):
     def _find_error_handler(
         self, e: Exception, blueprints: list[str]
     ) -> ft.ErrorHandlerCallable | None:
-        """The handler for ``e``: blueprint handlers before the app's, a
-        status code before a class, and the most specific class first."""
+        """The handler for ``e``. Handlers registered for the status code
+        win over those for a class; within each, the request's blueprints
+        (innermost first) win over the app; then the most specific class
+        along ``e``'s MRO."""
         exc_class, code = self._get_exc_class_and_code(type(e))
-        names = (*blueprints, None)
-        for c in (code, None) if code is not None else (None,):
-            for name in names:
-                handler_map = self.error_handler_spec[name][c]
-                if not handler_map:
-                    continue
-                for cls in exc_class.__mro__:
-                    handler = handler_map.get(cls)
-                    if handler is not None:
-                        return handler
+        codes = (None,) if code is None else (code, None)
+        spec = self.error_handler_spec
+        for by_class in (spec[n][c] for c in codes for n in (*blueprints, None)):
+            if by_class:
+                found = next(
+                    (by_class[k] for k in exc_class.__mro__ if k in by_class), None
+                )
+                if found is not None:
+                    return found
         return None
 
     def trap_http_exception(self, e: Exception) -> bool:
         """Whether an HTTP exception should propagate like any other error
-        instead of becoming its error response (``TRAP_HTTP_EXCEPTIONS``,
-        ``TRAP_BAD_REQUEST_ERRORS``)."""
+        instead of becoming its error response: always with
+        ``TRAP_HTTP_EXCEPTIONS``; for bad requests with
+        ``TRAP_BAD_REQUEST_ERRORS`` (when that is ``None``, only a missing
+        form key, and only in debug mode)."""
         if self.config["TRAP_HTTP_EXCEPTIONS"]:
             return True
-        trap_bad_request = self.config["TRAP_BAD_REQUEST_ERRORS"]
-        if (
-            trap_bad_request is None
-            and self.debug
-            and isinstance(e, BadRequestKeyError)
-        ):
-            return True
-        if trap_bad_request:
-            return isinstance(e, BadRequest)
-        return False
+        trap_bad_requests = self.config["TRAP_BAD_REQUEST_ERRORS"]
+        if trap_bad_requests is None:
+            return self.debug and isinstance(e, BadRequestKeyError)
+        return bool(trap_bad_requests) and isinstance(e, BadRequest)
 
     def should_ignore_error(self, error: BaseException | None) -> bool:
         """Return ``True`` to hide ``error`` from the teardown callbacks."""
@@ -626,15 +514,35 @@ class App(Scaffold):
     def inject_url_defaults(self, endpoint: str, values: dict[str, t.Any]) -> None:
         """Let the ``url_defaults`` callbacks of the app (and of the
         endpoint's blueprints) add values before a URL is built."""
-        names: tuple[str | None, ...] = (None,)
-        if "." in endpoint:
-            parts = endpoint.split(".")[:-1]
-            names = (None, *(".".join(parts[: i + 1]) for i in range(len(parts))))
-        for name in names:
-            funcs = self.url_default_functions.get(name)
-            if funcs:
-                for func in funcs:
-                    func(endpoint, values)
+        if self.url_default_functions:
+            # The blueprints an endpoint belongs to, innermost first, as
+            # request.blueprints lists them: "a.b.view" -> ["a.b", "a"].
+            dotted = endpoint.rpartition(".")[0]
+            blueprints = []
+            while dotted:
+                blueprints.append(dotted)
+                dotted = dotted.rpartition(".")[0]
+            for func in self._in_scope(self.url_default_functions, blueprints):
+                func(endpoint, values)
+
+    @staticmethod
+    def _in_scope(
+        registry: t.Mapping[str | None, list[_T]],
+        blueprints: t.Sequence[str],
+        innermost_first: bool = False,
+    ) -> t.Iterator[_T]:
+        """The functions of a hook registry that apply to a request (or
+        endpoint) of ``blueprints`` (innermost first, as
+        :attr:`jigger.Request.blueprints` lists them): the app's, then each
+        blueprint's from the outermost in; or, with ``innermost_first``
+        (``after_request``, ``teardown_request``), the reverse, each list
+        last registered first. The one walk every hook dispatch uses."""
+        if innermost_first:
+            for name in (*blueprints, None):
+                yield from reversed(registry.get(name, ()))
+        else:
+            for name in (None, *reversed(blueprints)):
+                yield from registry.get(name, ())
 
     def handle_url_build_error(
         self, error: BuildError, endpoint: str, values: dict[str, t.Any]
@@ -643,14 +551,14 @@ class App(Scaffold):
         :class:`~werkzeug.routing.BuildError` when none gives one."""
         for handler in self.url_build_error_handlers:
             try:
-                rv = handler(error, endpoint, values)
-            except BuildError as e:
-                error = e
-            else:
-                if rv is not None:
-                    return rv
+                url = handler(error, endpoint, values)
+            except BuildError as raised:
+                error = raised  # the next handler sees the newest error
+                continue
+            if url is not None:
+                return url
         if error is sys.exc_info()[1]:
-            raise
+            raise  # the original, with its traceback
         raise error
 
     def redirect(self, location: str, code: int = 302) -> BaseResponse:

@@ -4,6 +4,10 @@ A blueprint records what it is made of; :meth:`Blueprint.register` replays
 the records onto an application, under the blueprint's name (endpoints become
 ``"name.view"``) and URL prefix. One blueprint can be registered several
 times under different names, and blueprints can be nested.
+
+Nesting joins three things the same way (see :func:`nest`): the dotted
+names, the URL prefixes and the subdomains. The registration of a nested
+blueprint and the setup state of every registration both use that helper.
 """
 
 from __future__ import annotations
@@ -14,25 +18,79 @@ from collections import defaultdict
 
 from .. import typing as ft
 from .scaffold import (
+    HOOK_KINDS,
+    F,
     Scaffold,
     T_after_request,
     T_before_request,
     T_error_handler,
     T_teardown,
     T_template_context_processor,
+    T_template_filter,
+    T_template_global,
+    T_template_test,
     T_url_defaults,
     T_url_value_preprocessor,
     _endpoint_from_view_func,
+    jinja_registration,
     setupmethod,
 )
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from .app import App
 
+#: The default of ``Blueprint(cli_group=...)``: a group named after the
+#: blueprint (``None`` would put the commands in the app's own group).
+_GROUP_NAMED_AFTER_BLUEPRINT: t.Any = object()
+
 DeferredSetupFunction = t.Callable[["BlueprintSetupState"], None]
-T_template_filter = t.TypeVar("T_template_filter", bound=ft.TemplateFilterCallable)
-T_template_global = t.TypeVar("T_template_global", bound=ft.TemplateGlobalCallable)
-T_template_test = t.TypeVar("T_template_test", bound=ft.TemplateTestCallable)
+
+
+def _join_url(outer: str, inner: str) -> str:
+    return f"{outer.rstrip('/')}/{inner.lstrip('/')}"
+
+
+def _join_host(outer: str, inner: str) -> str:
+    return f"{inner}.{outer}"
+
+
+def _join_name(outer: str, inner: str) -> str:
+    return f"{outer}.{inner}" if outer else inner
+
+
+#: How each part of a registration is joined with its parent's:
+#: ``(outer, inner) -> joined``.
+JOINERS: dict[str, t.Callable[[str, str], str]] = {
+    "url_prefix": _join_url,
+    "subdomain": _join_host,
+    "name": _join_name,
+}
+
+
+def nest(what: str, outer: str | None, inner: str | None) -> str | None:
+    """Join a nested registration's ``what`` (``"url_prefix"``,
+    ``"subdomain"`` or ``"name"``) with its parent's; either side may be
+    missing (``None``), and then the other is the result.
+
+    >>> from jigger.sansio.blueprints import nest
+    >>> nest("url_prefix", "/shop/", "/cart")
+    '/shop/cart'
+    >>> nest("subdomain", "eu", "api"), nest("name", "shop", "cart")
+    ('api.eu', 'shop.cart')
+    >>> nest("url_prefix", None, "/cart"), nest("subdomain", "eu", None)
+    ('/cart', 'eu')
+    """
+    if outer is None:
+        return inner
+    if inner is None:
+        return outer
+    return JOINERS[what](outer, inner)
+
+
+def _given(options: t.Mapping[str, t.Any], key: str, fallback: t.Any) -> t.Any:
+    """``options[key]`` unless missing or ``None``, else ``fallback``."""
+    value = options.get(key)
+    return fallback if value is None else value
 
 
 class BlueprintSetupState:
@@ -45,31 +103,29 @@ class BlueprintSetupState:
         self,
         blueprint: Blueprint,
         app: App,
-        options: t.Any,
+        options: dict[str, t.Any],
         first_registration: bool,
     ) -> None:
-        self.app = app
-        self.blueprint = blueprint
-        self.options = options
         #: Whether this is the blueprint's first registration on the app;
         #: ``record_once`` callbacks run only then.
         self.first_registration = first_registration
-
-        subdomain = self.options.get("subdomain")
-        if subdomain is None:
-            subdomain = self.blueprint.subdomain
-        self.subdomain: str | None = subdomain
-
-        url_prefix = self.options.get("url_prefix")
-        if url_prefix is None:
-            url_prefix = self.blueprint.url_prefix
-        self.url_prefix: str | None = url_prefix
-
-        self.name: str = self.options.get("name", blueprint.name)
-        self.name_prefix: str = self.options.get("name_prefix", "")
-
-        self.url_defaults: dict[str, t.Any] = dict(self.blueprint.url_values_defaults)
-        self.url_defaults.update(self.options.get("url_defaults", ()))
+        self.blueprint = blueprint
+        self.options = options
+        self.app = app
+        #: The subdomain and URL prefix of this registration: the options'
+        #: (already joined with the parents' for a nested blueprint), else
+        #: the blueprint's own.
+        self.subdomain: str | None = _given(options, "subdomain", blueprint.subdomain)
+        self.url_prefix: str | None = _given(
+            options, "url_prefix", blueprint.url_prefix
+        )
+        self.name: str = options.get("name", blueprint.name)
+        #: The dotted name of the blueprints this one is nested in.
+        self.name_prefix: str = options.get("name_prefix", "")
+        self.url_defaults: dict[str, t.Any] = {
+            **blueprint.url_values_defaults,
+            **dict(options.get("url_defaults", ())),
+        }
 
     def add_url_rule(
         self,
@@ -80,23 +136,14 @@ class BlueprintSetupState:
     ) -> None:
         """Add a rule to the app with this registration's prefix, subdomain,
         defaults and endpoint name."""
-        if self.url_prefix is not None:
-            if rule:
-                rule = "/".join((self.url_prefix.rstrip("/"), rule.lstrip("/")))
-            else:
-                rule = self.url_prefix
+        full_rule = nest("url_prefix", self.url_prefix, rule or None) or rule
         options.setdefault("subdomain", self.subdomain)
         if endpoint is None:
             endpoint = _endpoint_from_view_func(view_func)
-        defaults = self.url_defaults
-        if "defaults" in options:
-            defaults = dict(defaults, **options.pop("defaults"))
+        defaults = {**self.url_defaults, **options.pop("defaults", {})}
+        qualified = _join_name(_join_name(self.name_prefix, self.name), endpoint)
         self.app.add_url_rule(
-            rule,
-            f"{self.name_prefix}.{self.name}.{endpoint}".lstrip("."),
-            view_func,
-            defaults=defaults,
-            **options,
+            full_rule, qualified, view_func, defaults=defaults, **options
         )
 
 
@@ -131,28 +178,29 @@ class Blueprint(Scaffold):
         subdomain: str | None = None,
         url_defaults: dict[str, t.Any] | None = None,
         root_path: str | None = None,
-        cli_group: str | None = t.cast(str, object()),
+        cli_group: str | None = _GROUP_NAMED_AFTER_BLUEPRINT,
     ) -> None:
+        if not name or "." in name:
+            raise ValueError(
+                f"The blueprint name {name!r} is empty or contains a dot; dots"
+                " separate nested blueprints in endpoint names. Give it a"
+                " non-empty name without dots."
+            )
         super().__init__(
-            import_name=import_name,
+            import_name,
+            root_path=root_path,
+            template_folder=template_folder,
             static_folder=static_folder,
             static_url_path=static_url_path,
-            template_folder=template_folder,
-            root_path=root_path,
         )
-        if not name:
-            raise ValueError("A blueprint's name may not be empty.")
-        if "." in name:
-            raise ValueError(
-                f"The blueprint name {name!r} contains a dot; dots separate nested"
-                " blueprints in endpoint names. Use another character."
-            )
         self.name = name
         self.url_prefix = url_prefix
         self.subdomain = subdomain
-        self.deferred_functions: list[DeferredSetupFunction] = []
         self.url_values_defaults: dict[str, t.Any] = url_defaults or {}
         self.cli_group = cli_group
+        #: What :meth:`register` replays on an app, in order.
+        self.deferred_functions: list[DeferredSetupFunction] = []
+        #: The blueprints nested in this one, with their options.
         self._blueprints: list[tuple[Blueprint, dict[str, t.Any]]] = []
 
     def _check_setup_finished(self, f_name: str) -> None:
@@ -173,12 +221,7 @@ class Blueprint(Scaffold):
     def record_once(self, func: DeferredSetupFunction) -> None:
         """Call ``func(state)`` on the blueprint's first registration on an
         app only."""
-
-        def wrapper(state: BlueprintSetupState) -> None:
-            if state.first_registration:
-                func(state)
-
-        self.record(wrapper)
+        self.record(lambda state: func(state) if state.first_registration else None)
 
     def make_setup_state(
         self, app: App, options: dict[str, t.Any], first_registration: bool = False
@@ -201,24 +244,22 @@ class Blueprint(Scaffold):
         :param options: ``name``, ``url_prefix``, ``subdomain``,
             ``url_defaults``, and any option the deferred functions read.
         """
-        name_prefix = options.get("name_prefix", "")
-        self_name = options.get("name", self.name)
-        name = f"{name_prefix}.{self_name}".lstrip(".")
-
-        if name in app.blueprints:
-            which = "this" if app.blueprints[name] is self else "another"
+        name = _join_name(
+            options.get("name_prefix", ""), options.get("name", self.name)
+        )
+        taken_by = app.blueprints.get(name)
+        if taken_by is not None:
+            which = "this" if taken_by is self else "another"
             raise ValueError(
                 f"The name {name!r} is already taken by {which} blueprint on"
                 f" {app.name!r}. To register a blueprint more than once, give"
                 " each registration its own name: app.register_blueprint(bp,"
                 " name='other_name')."
             )
-
-        first_bp_registration = not any(bp is self for bp in app.blueprints.values())
-        first_name_registration = name not in app.blueprints
+        first_time = all(bp is not self for bp in app.blueprints.values())
         app.blueprints[name] = self
         self._got_registered_once = True
-        state = self.make_setup_state(app, options, first_bp_registration)
+        state = self.make_setup_state(app, options, first_time)
 
         if self.has_static_folder:
             state.add_url_rule(
@@ -226,199 +267,125 @@ class Blueprint(Scaffold):
                 view_func=self.send_static_file,  # type: ignore[attr-defined]
                 endpoint="static",
             )
-
-        if first_bp_registration or first_name_registration:
-            self._merge_blueprint_funcs(app, name)
-
+        # The name was free (checked above), so this registration always
+        # brings the hooks and handlers in under it.
+        self._merge_blueprint_funcs(app, name)
         for deferred in self.deferred_functions:
             deferred(state)
-
         self._register_cli(app, options, name)
 
-        for blueprint, bp_options in self._blueprints:
-            bp_options = bp_options.copy()
-            bp_url_prefix = bp_options.get("url_prefix")
-            bp_subdomain = bp_options.get("subdomain")
-            if bp_subdomain is None:
-                bp_subdomain = blueprint.subdomain
-            if state.subdomain is not None and bp_subdomain is not None:
-                bp_options["subdomain"] = f"{bp_subdomain}.{state.subdomain}"
-            elif bp_subdomain is not None:
-                bp_options["subdomain"] = bp_subdomain
-            elif state.subdomain is not None:
-                bp_options["subdomain"] = state.subdomain
-            if bp_url_prefix is None:
-                bp_url_prefix = blueprint.url_prefix
-            if state.url_prefix is not None and bp_url_prefix is not None:
-                bp_options["url_prefix"] = (
-                    state.url_prefix.rstrip("/") + "/" + bp_url_prefix.lstrip("/")
+        for child, child_options in self._blueprints:
+            nested = dict(child_options, name_prefix=name)
+            for what, own in (
+                ("url_prefix", child.url_prefix),
+                ("subdomain", child.subdomain),
+            ):
+                joined = nest(
+                    what, getattr(state, what), _given(child_options, what, own)
                 )
-            elif bp_url_prefix is not None:
-                bp_options["url_prefix"] = bp_url_prefix
-            elif state.url_prefix is not None:
-                bp_options["url_prefix"] = state.url_prefix
-            bp_options["name_prefix"] = name
-            blueprint.register(app, bp_options)
+                if joined is not None:
+                    nested[what] = joined
+            child.register(app, nested)
 
     def _register_cli(self, app: App, options: dict[str, t.Any], name: str) -> None:
-        """Add the blueprint's CLI commands to the app (see :mod:`jigger.cli`)."""
+        """Add the blueprint's CLI commands to the app (see :mod:`jigger.cli`):
+        as a group named ``cli_group`` (by default the blueprint's name), or
+        straight into the app's group when ``cli_group`` is ``None``."""
         commands = self.__dict__.get("cli")
         if commands is None or not commands.commands:
             return
-        cli_resolved_group = options.get("cli_group", self.cli_group)
-        if cli_resolved_group is None:
+        group = options.get("cli_group", self.cli_group)
+        if group is None:
             app.cli.commands.update(commands.commands)
             return
-        if not isinstance(cli_resolved_group, str):  # the default: the bp's name
-            cli_resolved_group = self.name
-        commands.name = cli_resolved_group
+        commands.name = group if isinstance(group, str) else self.name
         app.cli.add_command(commands)
 
     def _merge_blueprint_funcs(self, app: App, name: str) -> None:
-        def extend(
-            bp_dict: dict[ft.AppOrBlueprintKey, list[t.Any]],
-            parent_dict: dict[ft.AppOrBlueprintKey, list[t.Any]],
-        ) -> None:
-            for key, values in bp_dict.items():
-                key = name if key is None else f"{name}.{key}"
-                parent_dict[key].extend(values)
-
-        for key, value in self.error_handler_spec.items():
-            key = name if key is None else f"{name}.{key}"
-            app.error_handler_spec[key] = defaultdict(
-                dict,
-                {code: dict(handlers) for code, handlers in value.items()},
+        """Copy the blueprint's views, hooks and error handlers onto
+        ``app`` under the registration's ``name``: the blueprint's own
+        (key ``None``) become ``name``'s, a nested one's ``name.nested``'s."""
+        for key, by_code in self.error_handler_spec.items():
+            app.error_handler_spec[nest("name", name, key)] = defaultdict(
+                dict, {code: dict(handlers) for code, handlers in by_code.items()}
             )
-        for endpoint, func in self.view_functions.items():
-            # Through app.endpoint, which works out once whether the view
-            # takes the request or the app as a parameter.
-            app.endpoint(f"{name}.{endpoint}")(func)
-        extend(self.before_request_funcs, app.before_request_funcs)
-        extend(self.after_request_funcs, app.after_request_funcs)
-        extend(self.teardown_request_funcs, app.teardown_request_funcs)
-        extend(self.url_default_functions, app.url_default_functions)
-        extend(self.url_value_preprocessors, app.url_value_preprocessors)
-        extend(self.template_context_processors, app.template_context_processors)
+        for endpoint, view in self.view_functions.items():
+            # Through app.endpoint, which works out the view's explicit-style
+            # plan against the app's own request and app classes.
+            app.endpoint(_join_name(name, endpoint))(view)
+        for kind in HOOK_KINDS.values():
+            target = getattr(app, kind.registry)
+            for key, funcs in getattr(self, kind.registry).items():
+                target[nest("name", name, key)].extend(funcs)
 
-    @setupmethod
-    def add_url_rule(
+    def _add_rule(
         self,
         rule: str,
-        endpoint: str | None = None,
-        view_func: ft.RouteCallable | None = None,
-        provide_automatic_options: bool | None = None,
-        **options: t.Any,
+        endpoint: str | None,
+        view_func: ft.RouteCallable | None,
+        provide_automatic_options: bool | None,
+        options: dict[str, t.Any],
     ) -> None:
-        """Record a URL rule, added to the app (with the blueprint's prefix
-        and name) on registration."""
-        if endpoint and "." in endpoint:
-            raise ValueError(
-                f"The endpoint {endpoint!r} contains a dot; the blueprint adds"
-                " its own name before it. Use another character."
-            )
-        if view_func and hasattr(view_func, "__name__") and "." in view_func.__name__:
-            raise ValueError(
-                f"The view function name {view_func.__name__!r} contains a dot;"
-                " pass endpoint= with a name without dots."
-            )
+        # Recorded, and added to the app (with the blueprint's prefix and
+        # name) on each registration.
+        for what, value in (
+            ("endpoint", endpoint),
+            ("view function name", getattr(view_func, "__name__", None)),
+        ):
+            if value and "." in value:
+                raise ValueError(
+                    f"The {what} {value!r} contains a dot; the blueprint adds its"
+                    " own name before it, with a dot. Pass endpoint= with a name"
+                    " without dots."
+                )
+        options["provide_automatic_options"] = provide_automatic_options
         self.record(
-            lambda s: s.add_url_rule(
-                rule,
-                endpoint,
-                view_func,
-                provide_automatic_options=provide_automatic_options,
-                **options,
-            )
+            lambda state: state.add_url_rule(rule, endpoint, view_func, **options)
         )
 
-    # -- hooks and handlers for the whole app --------------------------------
+    # -- what a blueprint registers on the whole app --------------------------
 
-    @setupmethod
-    def app_template_filter(
-        self, name: str | None = None
-    ) -> t.Callable[[T_template_filter], T_template_filter]:
-        """Register a template filter for the whole app."""
-
-        def decorator(f: T_template_filter) -> T_template_filter:
-            self.add_app_template_filter(f, name=name)
-            return f
-
-        return decorator
-
-    @setupmethod
-    def add_app_template_filter(
-        self, f: ft.TemplateFilterCallable, name: str | None = None
-    ) -> None:
-        """Register ``f`` as a template filter for the whole app."""
-        self.record_once(lambda s: s.app.add_template_filter(f, name=name))
-
-    @setupmethod
-    def app_template_test(
-        self, name: str | None = None
-    ) -> t.Callable[[T_template_test], T_template_test]:
-        """Register a template test for the whole app."""
-
-        def decorator(f: T_template_test) -> T_template_test:
-            self.add_app_template_test(f, name=name)
-            return f
-
-        return decorator
-
-    @setupmethod
-    def add_app_template_test(
-        self, f: ft.TemplateTestCallable, name: str | None = None
-    ) -> None:
-        """Register ``f`` as a template test for the whole app."""
-        self.record_once(lambda s: s.app.add_template_test(f, name=name))
-
-    @setupmethod
-    def app_template_global(
-        self, name: str | None = None
-    ) -> t.Callable[[T_template_global], T_template_global]:
-        """Register a template global for the whole app."""
-
-        def decorator(f: T_template_global) -> T_template_global:
-            self.add_app_template_global(f, name=name)
-            return f
-
-        return decorator
-
-    @setupmethod
-    def add_app_template_global(
-        self, f: ft.TemplateGlobalCallable, name: str | None = None
-    ) -> None:
-        """Register ``f`` as a template global for the whole app."""
-        self.record_once(lambda s: s.app.add_template_global(f, name=name))
+    def _add_app_hook(self, name: str, f: F) -> F:
+        kind = HOOK_KINDS[name]
+        hook = self._prepare_hook(kind, f, kind.app_wide)
+        self.record_once(
+            lambda state: getattr(state.app, kind.registry)[None].append(hook)
+        )
+        return f
 
     @setupmethod
     def before_app_request(self, f: T_before_request) -> T_before_request:
         """Like :meth:`before_request`, for every request of the app."""
-        hook = self._explicit(f, "before_app_request")
-        self.record_once(lambda s: s.app.before_request_funcs[None].append(hook))
-        return f
+        return self._add_app_hook("before_request", f)
 
     @setupmethod
     def after_app_request(self, f: T_after_request) -> T_after_request:
         """Like :meth:`after_request`, for every request of the app."""
-        hook = self._explicit(f, "after_app_request")
-        self.record_once(lambda s: s.app.after_request_funcs[None].append(hook))
-        return f
+        return self._add_app_hook("after_request", f)
 
     @setupmethod
     def teardown_app_request(self, f: T_teardown) -> T_teardown:
         """Like :meth:`teardown_request`, for every request of the app."""
-        hook = self._explicit(f, "teardown_app_request")
-        self.record_once(lambda s: s.app.teardown_request_funcs[None].append(hook))
-        return f
+        return self._add_app_hook("teardown_request", f)
 
     @setupmethod
     def app_context_processor(
         self, f: T_template_context_processor
     ) -> T_template_context_processor:
         """Like :meth:`context_processor`, for every template of the app."""
-        hook = self._no_request(f, "app_context_processor")
-        self.record_once(lambda s: s.app.template_context_processors[None].append(hook))
-        return f
+        return self._add_app_hook("context_processor", f)
+
+    @setupmethod
+    def app_url_value_preprocessor(
+        self, f: T_url_value_preprocessor
+    ) -> T_url_value_preprocessor:
+        """Like :meth:`url_value_preprocessor`, for every request of the app."""
+        return self._add_app_hook("url_value_preprocessor", f)
+
+    @setupmethod
+    def app_url_defaults(self, f: T_url_defaults) -> T_url_defaults:
+        """Like :meth:`url_defaults`, for every URL built in the app."""
+        return self._add_app_hook("url_defaults", f)
 
     @setupmethod
     def app_errorhandler(
@@ -426,27 +393,76 @@ class Blueprint(Scaffold):
     ) -> t.Callable[[T_error_handler], T_error_handler]:
         """Like :meth:`errorhandler`, for errors anywhere in the app."""
 
-        def decorator(f: T_error_handler) -> T_error_handler:
-            def from_blueprint(state: BlueprintSetupState) -> None:
-                state.app.errorhandler(code)(f)
+        def register(handler: T_error_handler) -> T_error_handler:
+            self.record_once(
+                lambda state: state.app.register_error_handler(code, handler)
+            )
+            return handler
 
-            self.record_once(from_blueprint)
-            return f
+        return register
 
-        return decorator
+    # -- template filters, tests and globals for the whole app ----------------
+    # The decorators work bare (@bp.app_template_filter), called
+    # (@bp.app_template_filter()) and named (@bp.app_template_filter("x")),
+    # like the app's own (see jinja_registration).
+
+    def _add_app_jinja(
+        self, kind: str, f: t.Callable[..., t.Any], name: str | None
+    ) -> None:
+        self.record_once(
+            lambda state: getattr(state.app, f"add_template_{kind}")(f, name=name)
+        )
+
+    @t.overload
+    def app_template_filter(self, name: T_template_filter) -> T_template_filter: ...
+    @t.overload
+    def app_template_filter(
+        self, name: str | None = None
+    ) -> t.Callable[[T_template_filter], T_template_filter]: ...
+    @setupmethod
+    def app_template_filter(self, name: t.Any = None) -> t.Any:
+        """Register a template filter for the whole app."""
+        return jinja_registration(self.add_app_template_filter, name)
 
     @setupmethod
-    def app_url_value_preprocessor(
-        self, f: T_url_value_preprocessor
-    ) -> T_url_value_preprocessor:
-        """Like :meth:`url_value_preprocessor`, for every request of the app."""
-        hook = self._explicit(f, "app_url_value_preprocessor")
-        self.record_once(lambda s: s.app.url_value_preprocessors[None].append(hook))
-        return f
+    def add_app_template_filter(
+        self, f: ft.TemplateFilterCallable, name: str | None = None
+    ) -> None:
+        """Register ``f`` as a template filter for the whole app."""
+        self._add_app_jinja("filter", f, name)
+
+    @t.overload
+    def app_template_test(self, name: T_template_test) -> T_template_test: ...
+    @t.overload
+    def app_template_test(
+        self, name: str | None = None
+    ) -> t.Callable[[T_template_test], T_template_test]: ...
+    @setupmethod
+    def app_template_test(self, name: t.Any = None) -> t.Any:
+        """Register a template test for the whole app."""
+        return jinja_registration(self.add_app_template_test, name)
 
     @setupmethod
-    def app_url_defaults(self, f: T_url_defaults) -> T_url_defaults:
-        """Like :meth:`url_defaults`, for every URL built in the app."""
-        hook = self._no_request(f, "app_url_defaults")
-        self.record_once(lambda s: s.app.url_default_functions[None].append(hook))
-        return f
+    def add_app_template_test(
+        self, f: ft.TemplateTestCallable, name: str | None = None
+    ) -> None:
+        """Register ``f`` as a template test for the whole app."""
+        self._add_app_jinja("test", f, name)
+
+    @t.overload
+    def app_template_global(self, name: T_template_global) -> T_template_global: ...
+    @t.overload
+    def app_template_global(
+        self, name: str | None = None
+    ) -> t.Callable[[T_template_global], T_template_global]: ...
+    @setupmethod
+    def app_template_global(self, name: t.Any = None) -> t.Any:
+        """Register a template global for the whole app."""
+        return jinja_registration(self.add_app_template_global, name)
+
+    @setupmethod
+    def add_app_template_global(
+        self, f: ft.TemplateGlobalCallable, name: str | None = None
+    ) -> None:
+        """Register ``f`` as a template global for the whole app."""
+        self._add_app_jinja("global", f, name)

@@ -149,43 +149,48 @@ def refuse_request(
 
 def with_injection(func: F, plan: InjectionPlan) -> F:
     """Wrap ``func`` so that each call gets the current request and app in
-    the parameters ``plan`` names; the other arguments are passed as the
-    framework passes them (by position, matched to the remaining
-    parameters in order)."""
+    the parameters ``plan`` names: the one call helper of the explicit
+    style, for views, class-based views, hooks and error handlers alike.
+
+    The other arguments are passed as the framework passes them: keyword
+    arguments (a view's URL variables) as they are, positional ones (a
+    hook's response or error) matched by name to the remaining parameters
+    in order, so that they never collide with the injected ones."""
     from ..globals import _cv_ctx
 
-    sig = inspect.signature(func)
+    params = inspect.signature(func).parameters.values()
     injected = {name for name, _ in plan}
-    rest = [
+    by_position = [
         p.name
-        for p in sig.parameters.values()
+        for p in params
         if p.name not in injected
         and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
     ]
-    by_keyword = not any(p.kind is p.POSITIONAL_ONLY for p in sig.parameters.values())
+    can_name = all(p.kind is not p.POSITIONAL_ONLY for p in params)
 
     def arguments(
-        args: tuple[t.Any, ...],
+        args: tuple[t.Any, ...], kwargs: dict[str, t.Any]
     ) -> tuple[tuple[t.Any, ...], dict[str, t.Any]]:
         ctx = _cv_ctx.get()
-        kwargs = {name: ctx.request if wants else ctx.app for name, wants in plan}
-        if by_keyword and len(args) <= len(rest):
-            kwargs.update(zip(rest[: len(args)], args, strict=True))
+        for name, wants_request in plan:
+            kwargs[name] = ctx.request if wants_request else ctx.app
+        if args and can_name and len(args) <= len(by_position):
+            kwargs.update(zip(by_position, args, strict=False))
             return (), kwargs
         return args, kwargs
 
     if inspect.iscoroutinefunction(func):
 
-        async def call_async(*args: t.Any) -> t.Any:
-            pos, kwargs = arguments(args)
-            return await func(*pos, **kwargs)
+        async def call_async(*args: t.Any, **kwargs: t.Any) -> t.Any:
+            pos, named = arguments(args, kwargs)
+            return await func(*pos, **named)
 
         wrapper: t.Callable[..., t.Any] = call_async
     else:
 
-        def call(*args: t.Any) -> t.Any:
-            pos, kwargs = arguments(args)
-            return func(*pos, **kwargs)
+        def call(*args: t.Any, **kwargs: t.Any) -> t.Any:
+            pos, named = arguments(args, kwargs)
+            return func(*pos, **named)
 
         wrapper = call
     wrapper.__wrapped__ = func  # type: ignore[attr-defined]

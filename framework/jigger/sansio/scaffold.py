@@ -23,18 +23,23 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from ..cli import AppGroup
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
-T_after_request = t.TypeVar("T_after_request", bound=ft.AfterRequestCallable[t.Any])
-T_before_request = t.TypeVar("T_before_request", bound=ft.BeforeRequestCallable)
+T_route = t.TypeVar("T_route", bound=ft.RouteCallable)
 T_error_handler = t.TypeVar("T_error_handler", bound=ft.ErrorHandlerCallable)
+# One type variable per hook kind (extensions import them from here too).
+T_before_request = t.TypeVar("T_before_request", bound=ft.BeforeRequestCallable)
+T_after_request = t.TypeVar("T_after_request", bound=ft.AfterRequestCallable[t.Any])
 T_teardown = t.TypeVar("T_teardown", bound=ft.TeardownCallable)
 T_template_context_processor = t.TypeVar(
     "T_template_context_processor", bound=ft.TemplateContextProcessorCallable
 )
-T_url_defaults = t.TypeVar("T_url_defaults", bound=ft.URLDefaultCallable)
 T_url_value_preprocessor = t.TypeVar(
     "T_url_value_preprocessor", bound=ft.URLValuePreprocessorCallable
 )
-T_route = t.TypeVar("T_route", bound=ft.RouteCallable)
+T_url_defaults = t.TypeVar("T_url_defaults", bound=ft.URLDefaultCallable)
+T_jinja = t.TypeVar("T_jinja", bound=t.Callable[..., t.Any])
+T_template_filter = t.TypeVar("T_template_filter", bound=ft.TemplateFilterCallable)
+T_template_global = t.TypeVar("T_template_global", bound=ft.TemplateGlobalCallable)
+T_template_test = t.TypeVar("T_template_test", bound=ft.TemplateTestCallable)
 
 _sentinel: t.Any = object()
 
@@ -42,13 +47,73 @@ _sentinel: t.Any = object()
 def setupmethod(f: F) -> F:
     """Mark a registration method: calling it after the object has started
     serving requests raises an error that says what to do instead."""
-    f_name = f.__name__
+    method_name = f.__name__
 
-    def wrapper_func(self: Scaffold, *args: t.Any, **kwargs: t.Any) -> t.Any:
-        self._check_setup_finished(f_name)
+    def guarded(self: Scaffold, *args: t.Any, **kwargs: t.Any) -> t.Any:
+        self._check_setup_finished(method_name)
         return f(self, *args, **kwargs)
 
-    return t.cast(F, update_wrapper(wrapper_func, f))
+    return t.cast(F, update_wrapper(guarded, f))
+
+
+class HookKind(t.NamedTuple):
+    """One kind of request hook, as the table :data:`HOOK_KINDS` lists it."""
+
+    #: The decorator on apps and blueprints, e.g. ``"before_request"``.
+    decorator: str
+    #: The registry attribute: blueprint name (``None``: the app) -> list.
+    registry: str
+    #: The blueprint decorator that registers on the whole app.
+    app_wide: str
+    #: Whether the hook always runs during a request, so that it may take
+    #: the request as a parameter (the explicit style).
+    in_request: bool
+
+
+#: Every kind of request hook. The registries of :class:`Scaffold`, the
+#: decorators, the app-wide blueprint variants and the merge of a
+#: blueprint into an app are all driven by this one table.
+HOOK_KINDS: dict[str, HookKind] = {
+    kind.decorator: kind
+    for kind in (
+        HookKind("before_request", "before_request_funcs", "before_app_request", True),
+        HookKind("after_request", "after_request_funcs", "after_app_request", True),
+        HookKind(
+            "teardown_request", "teardown_request_funcs", "teardown_app_request", True
+        ),
+        HookKind(
+            "url_value_preprocessor",
+            "url_value_preprocessors",
+            "app_url_value_preprocessor",
+            True,
+        ),
+        HookKind(
+            "context_processor",
+            "template_context_processors",
+            "app_context_processor",
+            False,
+        ),
+        HookKind("url_defaults", "url_default_functions", "app_url_defaults", False),
+    )
+}
+
+
+def jinja_registration(
+    add: t.Callable[[t.Callable[..., t.Any], str | None], None],
+    name: t.Any,
+) -> t.Any:
+    """The shared body of ``template_filter``, ``app_template_test`` and the
+    other Jinja decorators: ``@deco``, ``@deco()`` and ``@deco("name")``
+    all work. ``add(func, name)`` does the registering."""
+    if callable(name):
+        add(name, None)
+        return name
+
+    def decorator(func: T_jinja) -> T_jinja:
+        add(func, name)
+        return func
+
+    return decorator
 
 
 ErrorHandlerSpec = dict[
@@ -78,6 +143,20 @@ class Scaffold:
     _static_folder: str | None = None
     _static_url_path: str | None = None
 
+    # The hook registries (see HOOK_KINDS): blueprint name or None -> list.
+    before_request_funcs: dict[ft.AppOrBlueprintKey, list[ft.BeforeRequestCallable]]
+    after_request_funcs: dict[
+        ft.AppOrBlueprintKey, list[ft.AfterRequestCallable[t.Any]]
+    ]
+    teardown_request_funcs: dict[ft.AppOrBlueprintKey, list[ft.TeardownCallable]]
+    url_value_preprocessors: dict[
+        ft.AppOrBlueprintKey, list[ft.URLValuePreprocessorCallable]
+    ]
+    template_context_processors: dict[
+        ft.AppOrBlueprintKey, list[ft.TemplateContextProcessorCallable]
+    ]
+    url_default_functions: dict[ft.AppOrBlueprintKey, list[ft.URLDefaultCallable]]
+
     def __init__(
         self,
         import_name: str,
@@ -90,10 +169,7 @@ class Scaffold:
         self.static_folder = static_folder
         self.static_url_path = static_url_path
         self.template_folder = template_folder
-        if root_path is None:
-            root_path = get_root_path(self.import_name)
-        self.root_path = root_path
-
+        self.root_path = get_root_path(import_name) if root_path is None else root_path
         #: Endpoint name -> view function.
         self.view_functions: dict[str, ft.RouteCallable] = {}
         #: Blueprint name (``None``: the app) -> status code (``None``: by
@@ -101,24 +177,8 @@ class Scaffold:
         self.error_handler_spec: ErrorHandlerSpec = defaultdict(
             lambda: defaultdict(dict)
         )
-        self.before_request_funcs: dict[
-            ft.AppOrBlueprintKey, list[ft.BeforeRequestCallable]
-        ] = defaultdict(list)
-        self.after_request_funcs: dict[
-            ft.AppOrBlueprintKey, list[ft.AfterRequestCallable[t.Any]]
-        ] = defaultdict(list)
-        self.teardown_request_funcs: dict[
-            ft.AppOrBlueprintKey, list[ft.TeardownCallable]
-        ] = defaultdict(list)
-        self.template_context_processors: dict[
-            ft.AppOrBlueprintKey, list[ft.TemplateContextProcessorCallable]
-        ] = defaultdict(list)
-        self.url_value_preprocessors: dict[
-            ft.AppOrBlueprintKey, list[ft.URLValuePreprocessorCallable]
-        ] = defaultdict(list)
-        self.url_default_functions: dict[
-            ft.AppOrBlueprintKey, list[ft.URLDefaultCallable]
-        ] = defaultdict(list)
+        for kind in HOOK_KINDS.values():
+            setattr(self, kind.registry, defaultdict(list))
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"
@@ -162,16 +222,14 @@ class Scaffold:
 
     @property
     def static_folder(self) -> str | None:
-        """The absolute path of the static folder, or ``None``."""
-        if self._static_folder is not None:
-            return os.path.join(self.root_path, self._static_folder)
-        return None
+        """The absolute path of the static folder, or ``None``. Set it to a
+        path relative to :attr:`root_path` (trailing slashes are dropped)."""
+        folder = self._static_folder
+        return None if folder is None else os.path.join(self.root_path, folder)
 
     @static_folder.setter
     def static_folder(self, value: str | os.PathLike[str] | None) -> None:
-        if value is not None:
-            value = os.fspath(value).rstrip(r"\/")
-        self._static_folder = value
+        self._static_folder = None if value is None else os.fspath(value).rstrip("\\/")
 
     @property
     def has_static_folder(self) -> bool:
@@ -218,18 +276,14 @@ class Scaffold:
     def static_url_path(self) -> str | None:
         """The URL prefix of static files: by default ``/`` plus the static
         folder's name."""
-        if self._static_url_path is not None:
-            return self._static_url_path
-        if self.static_folder is not None:
-            basename = os.path.basename(self.static_folder)
-            return f"/{basename}".rstrip("/")
-        return None
+        folder = self.static_folder
+        if self._static_url_path is None and folder is not None:
+            return ("/" + os.path.basename(folder)).rstrip("/")
+        return self._static_url_path
 
     @static_url_path.setter
     def static_url_path(self, value: str | None) -> None:
-        if value is not None:
-            value = value.rstrip("/")
-        self._static_url_path = value
+        self._static_url_path = None if value is None else value.rstrip("/")
 
     def open_resource(
         self, resource: str, mode: str = "rb", encoding: str | None = "utf-8"
@@ -293,12 +347,12 @@ class Scaffold:
             :class:`~werkzeug.routing.Rule` option.
         """
 
-        def decorator(f: T_route) -> T_route:
-            endpoint = options.pop("endpoint", None)
-            self.add_url_rule(rule, endpoint, f, **options)
-            return f
+        def register(view: T_route) -> T_route:
+            name = options.pop("endpoint", None)
+            self.add_url_rule(rule, name, view, **options)
+            return view
 
-        return decorator
+        return register
 
     @setupmethod
     def add_url_rule(
@@ -309,7 +363,36 @@ class Scaffold:
         provide_automatic_options: bool | None = None,
         **options: t.Any,
     ) -> None:
-        """Register a URL rule (see :meth:`jigger.Jigger.add_url_rule`)."""
+        """Connect the URL ``rule`` to ``endpoint`` and its view function.
+
+        :param rule: the rule, for example ``"/user/<int:id>"``.
+        :param endpoint: the name for ``url_for``; the function's name by
+            default.
+        :param view_func: the view; may be added later with
+            :meth:`endpoint`.
+        :param provide_automatic_options: answer ``OPTIONS`` automatically
+            (default: unless ``OPTIONS`` is listed, or the view says so).
+        :param options: ``methods`` (default ``["GET"]``; ``HEAD`` comes with
+            ``GET``), and any :class:`~werkzeug.routing.Rule` option such as
+            ``defaults``, ``strict_slashes``, ``subdomain``, ``host``.
+
+        A view with a parameter annotated with :class:`jigger.Request` (or
+        this app's class) receives the request (or the app) as that argument.
+
+        On a blueprint the rule is recorded, and added to the app with the
+        blueprint's URL prefix, subdomain and name when it is registered.
+        """
+        self._add_rule(rule, endpoint, view_func, provide_automatic_options, options)
+
+    def _add_rule(
+        self,
+        rule: str,
+        endpoint: str | None,
+        view_func: ft.RouteCallable | None,
+        provide_automatic_options: bool | None,
+        options: dict[str, t.Any],
+    ) -> None:
+        """What :meth:`add_url_rule` does on an app or a blueprint."""
         raise NotImplementedError
 
     @setupmethod
@@ -324,30 +407,41 @@ class Scaffold:
 
         return decorator
 
-    # -- hooks -----------------------------------------------------------
+    # -- hooks: one table (HOOK_KINDS), one registration path -------------
+
+    def _prepare_hook(self, kind: HookKind, f: F, where: str) -> F:
+        """``f`` as it is stored: wrapped to receive the request or the app
+        when it asks for them, refused if it asks for the request where
+        there may be none."""
+        if kind.in_request:
+            return self._explicit(f, where)
+        return self._no_request(f, where)
+
+    def _add_hook(self, name: str, f: F) -> F:
+        kind = HOOK_KINDS[name]
+        registry = getattr(self, kind.registry)
+        registry[None].append(self._prepare_hook(kind, f, name))
+        return f
 
     @setupmethod
     def before_request(self, f: T_before_request) -> T_before_request:
         """Run ``f()`` before each view; a non-``None`` return value is used
         as the response and the view is skipped."""
-        self.before_request_funcs[None].append(self._explicit(f, "before_request"))
-        return f
+        return self._add_hook("before_request", f)
 
     @setupmethod
     def after_request(self, f: T_after_request) -> T_after_request:
         """Run ``f(response)`` after each view; it returns the response to
         send (the same object or a new one). Hooks run in reverse order of
         registration, and not when an exception went unhandled."""
-        self.after_request_funcs[None].append(self._explicit(f, "after_request"))
-        return f
+        return self._add_hook("after_request", f)
 
     @setupmethod
     def teardown_request(self, f: T_teardown) -> T_teardown:
         """Run ``f(error)`` when the request context is popped, after the
         response is made, whether or not an error happened. Every teardown
         callback runs even if an earlier one raises."""
-        self.teardown_request_funcs[None].append(self._explicit(f, "teardown_request"))
-        return f
+        return self._add_hook("teardown_request", f)
 
     @setupmethod
     def context_processor(
@@ -355,10 +449,7 @@ class Scaffold:
     ) -> T_template_context_processor:
         """Register a function whose returned dict is added to every
         template's context."""
-        self.template_context_processors[None].append(
-            self._no_request(f, "context_processor")
-        )
-        return f
+        return self._add_hook("context_processor", f)
 
     @setupmethod
     def url_value_preprocessor(
@@ -366,17 +457,13 @@ class Scaffold:
     ) -> T_url_value_preprocessor:
         """Run ``f(endpoint, view_args)`` before the ``before_request`` hooks;
         it may pop values from ``view_args`` (for example into ``g``)."""
-        self.url_value_preprocessors[None].append(
-            self._explicit(f, "url_value_preprocessor")
-        )
-        return f
+        return self._add_hook("url_value_preprocessor", f)
 
     @setupmethod
     def url_defaults(self, f: T_url_defaults) -> T_url_defaults:
         """Run ``f(endpoint, values)`` when building a URL; it may add
         values in place."""
-        self.url_default_functions[None].append(self._no_request(f, "url_defaults"))
-        return f
+        return self._add_hook("url_defaults", f)
 
     # -- errors ----------------------------------------------------------
 
@@ -387,11 +474,11 @@ class Scaffold:
         """Register the decorated function for an HTTP status code or an
         exception class; see :meth:`register_error_handler`."""
 
-        def decorator(f: T_error_handler) -> T_error_handler:
-            self.register_error_handler(code_or_exception, f)
-            return f
+        def register(handler: T_error_handler) -> T_error_handler:
+            self.register_error_handler(code_or_exception, handler)
+            return handler
 
-        return decorator
+        return register
 
     @setupmethod
     def register_error_handler(
@@ -409,39 +496,41 @@ class Scaffold:
     def _get_exc_class_and_code(
         exc_class_or_code: type[Exception] | int,
     ) -> tuple[type[Exception], int | None]:
+        """The exception class and status code (``None`` for an exception
+        that is not an HTTP error) a handler is registered under."""
         if isinstance(exc_class_or_code, int):
-            try:
-                exc_class: type[Exception] = default_exceptions[exc_class_or_code]
-            except KeyError:
+            found = default_exceptions.get(exc_class_or_code)
+            if found is None:
                 raise ValueError(
                     f"{exc_class_or_code} is not an HTTP error code Werkzeug knows."
                     " Subclass werkzeug.exceptions.HTTPException with that 'code'"
                     " and register the handler for the subclass instead."
-                ) from None
-        else:
-            exc_class = exc_class_or_code
-
-        if isinstance(exc_class, Exception):
+                )
+            return found, found.code
+        if isinstance(exc_class_or_code, BaseException):
             raise TypeError(
-                f"{exc_class!r} is an exception instance; register the handler"
-                " for its class instead."
+                f"{exc_class_or_code!r} is an exception instance; register the"
+                " handler for its class instead."
             )
-        if not isinstance(exc_class, type) or not issubclass(exc_class, Exception):
-            raise ValueError(
-                f"{exc_class!r} is neither an HTTP status code nor a subclass of"
-                " Exception; error handlers need one of the two."
-            )
-        if issubclass(exc_class, HTTPException):
-            return exc_class, exc_class.code
-        return exc_class, None
+        if isinstance(exc_class_or_code, type) and issubclass(
+            exc_class_or_code, Exception
+        ):
+            code = getattr(exc_class_or_code, "code", None)
+            http = issubclass(exc_class_or_code, HTTPException)
+            return exc_class_or_code, code if http else None
+        raise ValueError(
+            f"{exc_class_or_code!r} is neither an HTTP status code nor a subclass"
+            " of Exception; error handlers need one of the two."
+        )
 
 
 def _endpoint_from_view_func(view_func: ft.RouteCallable | None) -> str:
-    if view_func is None:
-        raise TypeError(
-            "add_url_rule needs an endpoint name when no view function is given."
-        )
-    return view_func.__name__
+    """The default endpoint of a rule: its view function's name."""
+    if view_func is not None:
+        return view_func.__name__
+    raise TypeError(
+        "add_url_rule needs an endpoint name when no view function is given."
+    )
 
 
 def _find_package_path(import_name: str) -> str:
