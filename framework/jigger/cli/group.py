@@ -28,6 +28,9 @@ from ..helpers import get_debug_flag, get_load_dotenv
 from .finding import _HOW_TO_NAME, NoAppException, locate_app, prepare_import
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
+#: A function that makes the application, given to :class:`ScriptInfo` and
+#: :class:`FlaskGroup` instead of ``--app``.
+AppFactory = t.Callable[..., Jigger]
 
 #: The dotenv files loaded by default, later ones overriding earlier ones.
 DOTENV_NAMES = (".flaskenv", ".jiggerenv", ".env")
@@ -55,13 +58,14 @@ def get_version(ctx: click.Context, param: click.Parameter, value: t.Any) -> Non
     ctx.exit()
 
 
+#: ``--version``: a flag handled as soon as it is seen, before the app.
 version_option = click.Option(
     ["--version"],
-    help="Show the jigger version.",
-    expose_value=False,
-    callback=get_version,
     is_flag=True,
     is_eager=True,
+    callback=get_version,
+    expose_value=False,
+    help="Show the jigger version.",
 )
 
 
@@ -82,17 +86,18 @@ class ScriptInfo:
     def __init__(
         self,
         app_import_path: str | None = None,
-        create_app: t.Callable[..., Jigger] | None = None,
+        create_app: AppFactory | None = None,
         set_debug_flag: bool = True,
         load_dotenv_defaults: bool = True,
     ) -> None:
-        self.app_import_path = app_import_path
-        self.create_app = create_app
-        self.set_debug_flag = set_debug_flag
-        self.load_dotenv_defaults = get_load_dotenv(load_dotenv_defaults)
         #: Anything a command wants to keep between calls.
         self.data: dict[t.Any, t.Any] = {}
         self._loaded_app: Jigger | None = None
+        # JIGGER_SKIP_DOTENV (or FLASK_SKIP_DOTENV) can turn the defaults off.
+        self.load_dotenv_defaults = get_load_dotenv(load_dotenv_defaults)
+        self.set_debug_flag = set_debug_flag
+        self.create_app = create_app
+        self.app_import_path = app_import_path
 
     def _find(self) -> Jigger | None:
         if self.create_app is not None:
@@ -269,7 +274,7 @@ class FlaskGroup(AppGroup):
     def __init__(
         self,
         add_default_commands: bool = True,
-        create_app: t.Callable[..., Jigger] | None = None,
+        create_app: AppFactory | None = None,
         add_version_option: bool = True,
         load_dotenv: bool = True,
         set_debug_flag: bool = True,
@@ -338,13 +343,22 @@ class FlaskGroup(AppGroup):
             _report(traceback.format_exc())
         return sorted(names)
 
-    def make_context(
-        self,
-        info_name: str | None,
-        args: list[str],
-        parent: click.Context | None = None,
-        **context_options: t.Any,
-    ) -> click.Context:
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        asks_for_help = (not args and self.no_args_is_help) or (
+            len(args) == 1 and args[0] in self.get_help_option_names(ctx)
+        )
+        if asks_for_help:
+            # Click shows the help before any option callback runs: read
+            # --env-file and --app from the environment now, so that the
+            # help lists the app's own commands too.
+            for option in (_env_file_option, _app_option):
+                option.handle_parse_result(ctx, {}, [])
+        return super().parse_args(ctx, args)
+
+    def make_context(self, *args: t.Any, **context_options: t.Any) -> click.Context:
+        """Click's ``make_context`` (same arguments), giving the context a
+        :class:`ScriptInfo` for this group unless ``obj`` is given, and
+        marking the environment while the command runs."""
         # The marker for app.run() is put back when the command ends, so
         # that an in-process call (a test's CLI runner) does not leak it.
         before = os.environ.get(_FROM_CLI)
@@ -363,7 +377,7 @@ class FlaskGroup(AppGroup):
                 load_dotenv_defaults=self.load_dotenv,
             )
         try:
-            ctx = super().make_context(info_name, args, parent, **context_options)
+            ctx = super().make_context(*args, **context_options)
         except BaseException:
             # A help page or a usage error ends parsing with an exception;
             # no context is returned, so nothing would close it.
@@ -371,18 +385,6 @@ class FlaskGroup(AppGroup):
             raise
         ctx.call_on_close(put_back)
         return ctx
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        asks_for_help = (not args and self.no_args_is_help) or (
-            len(args) == 1 and args[0] in self.get_help_option_names(ctx)
-        )
-        if asks_for_help:
-            # Click shows the help before any option callback runs: read
-            # --env-file and --app from the environment now, so that the
-            # help lists the app's own commands too.
-            for option in (_env_file_option, _app_option):
-                option.handle_parse_result(ctx, {}, [])
-        return super().parse_args(ctx, args)
 
 
 #: jigger's name for :class:`FlaskGroup`.

@@ -271,10 +271,10 @@ class TaggedJSONSerializer:
     default_tags: t.ClassVar[list[type[JSONTag]]] = list(_TableTag.__subclasses__())
 
     def __init__(self) -> None:
-        #: Registered tags by key (tags with an empty key are not listed).
-        self.tags: dict[str, JSONTag] = {}
         #: All registered tags, in the order they are tried.
         self.order: list[JSONTag] = []
+        #: Registered tags by key (tags with an empty key are not listed).
+        self.tags: dict[str, JSONTag] = {}
         for builtin in self.default_tags:
             self.register(builtin)
 
@@ -282,7 +282,7 @@ class TaggedJSONSerializer:
         self,
         tag_class: type[JSONTag],
         force: bool = False,
-        index: int | None = None,
+        index: t.SupportsIndex | None = None,
     ) -> None:
         """Register a tag class on this serializer.
 
