@@ -31,13 +31,6 @@ if t.TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
 
-@pytest.fixture
-def app() -> Jigger:
-    app = Jigger("test_app")
-    app.testing = True
-    return app
-
-
 @pytest.fixture(autouse=True)
 def _no_debug_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """A developer's JIGGER_DEBUG or FLASK_DEBUG must not change the results."""

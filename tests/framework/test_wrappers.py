@@ -16,13 +16,6 @@ from jigger import Blueprint, Jigger, Request, Response, jsonify, request
 from jigger import wrappers as jigger_wrappers
 
 
-@pytest.fixture
-def app() -> Jigger:
-    app = Jigger("test_wrappers")
-    app.testing = True
-    return app
-
-
 def test_public_names() -> None:
     assert jigger_wrappers.Request is Request
     assert jigger_wrappers.Response is Response
