@@ -113,7 +113,7 @@ class Config(dict[str, t.Any]):
         defaults: t.Mapping[str, t.Any] | None = None,
     ) -> None:
         super().__init__({} if defaults is None else defaults)
-        #: The folder relative file names are read from.
+        # The folder relative file names are read from.
         self.root_path = root_path
 
     def from_envvar(self, variable_name: str, silent: bool = False) -> bool:

@@ -119,7 +119,7 @@ class FlaskClient(werkzeug.test.Client):
     Design: every request, whatever form it is given in (builder arguments,
     an :class:`EnvironBuilder`, an environ dict or a request object), is
     first turned into one request object carrying the client's environ
-    defaults (:meth:`_prepared`), then handed to Werkzeug. Inside
+    defaults (``_prepared``), then handed to Werkzeug. Inside
     ``with client:`` the app passes each finished request's context back
     through the environ; the client keeps only the last one active, by
     setting it as the current context and remembering the reset token.
@@ -174,8 +174,8 @@ class FlaskClient(werkzeug.test.Client):
         follow_redirects: bool = False,
         **request_kwargs: t.Any,
     ) -> TestResponse:
-        """Send a request to the app; takes Werkzeug's ``Client.open``
-        arguments, with paths resolved against the app's config."""
+        # Werkzeug's Client.open, with paths resolved against the app's
+        # config and the request context kept inside 'with client:'.
         request = self._prepared(request_args, request_kwargs)
         # Whatever the previous request kept ends when a new one starts.
         self._release_kept()

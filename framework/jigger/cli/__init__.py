@@ -22,10 +22,10 @@ How ``--app`` (or the ``JIGGER_APP`` environment variable, or
 (nothing)                  ``wsgi.py``, then ``app.py``, in the current folder
 =========================  ==================================================
 
-The package follows the command line's seams: :mod:`~jigger.cli.finding`
-(finding the app), :mod:`~jigger.cli.group` (the group, its options and
-dotenv files), :mod:`~jigger.cli.commands` (``run``, ``shell``,
-``routes``) and :mod:`~jigger.cli.runner` (the test runner). Every public
+The package follows the command line's seams: ``jigger.cli.finding``
+(finding the app), ``jigger.cli.group`` (the group, its options and
+dotenv files), ``jigger.cli.commands`` (``run``, ``shell``,
+``routes``) and ``jigger.cli.runner`` (the test runner). Every public
 name is importable from ``jigger.cli`` itself.
 
 Test a command with :meth:`jigger.Jigger.test_cli_runner`:
