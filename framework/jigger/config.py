@@ -289,7 +289,8 @@ class Config(dict[str, t.Any]):
         :param mapping: Values to copy; keyword arguments are applied after it.
         :return: Always ``True``.
         """
-        merged = {**(mapping or {}), **kwargs}
+        # dict() takes a mapping or (key, value) pairs, as Flask allows.
+        merged = dict(mapping or (), **kwargs)
         self._take_upper(merged.items())
         return True
 
