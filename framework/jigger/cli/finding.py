@@ -1,16 +1,7 @@
 """Finding the application the command line works on.
 
-``--app`` names a module or file and, optionally, what in it is the app:
-
-=========================  ==================================================
-``--app hello``            the module ``hello``: an attribute ``app`` or
-                           ``application``, else the only app in it, else a
-                           factory ``create_app()`` or ``make_app()``
-``--app src/hello.py``     the same, for a file (its folder goes on
-                           ``sys.path``)
-``--app hello:web``        the attribute ``web`` of ``hello``
-``--app 'hello:make(1)'``  call the factory ``make`` with literal arguments
-=========================  ==================================================
+``--app`` names a module or file and, optionally, what in it is the app
+(the forms are listed in :mod:`jigger.cli`).
 
 Design: every way of finding an app ends in one of two steps, "take this
 object" or "call this factory"; the factory call (:func:`_call_factory`)
