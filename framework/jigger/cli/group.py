@@ -301,9 +301,9 @@ class FlaskGroup(AppGroup):
         """Add the commands installed packages declare under the
         ``jigger.commands`` entry point group (once)."""
         if not self._plugins_added:
-            self._plugins_added = True
             for entry in importlib.metadata.entry_points(group="jigger.commands"):
                 self.add_command(entry.load(), entry.name)
+            self._plugins_added = True
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         self._add_plugin_commands()

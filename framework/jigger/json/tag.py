@@ -165,6 +165,10 @@ _WIRE: dict[str, _Row] = {
 }
 
 
+#: The classes below, in the order they are defined: the order tags are tried.
+_BUILT_IN: list[type[JSONTag]] = []
+
+
 class _TableTag(JSONTag):
     """A built-in tag: its behaviour is its :attr:`row` of the table."""
 
@@ -174,6 +178,8 @@ class _TableTag(JSONTag):
     def __init_subclass__(cls, **kwargs: t.Any) -> None:
         super().__init_subclass__(**kwargs)
         cls.key = cls.row.key
+        if cls.__module__ == __name__:  # not a user's subclass of one
+            _BUILT_IN.append(cls)
 
     def check(self, value: t.Any) -> bool:
         return self.row.test(self.serializer, value)
@@ -268,7 +274,7 @@ class TaggedJSONSerializer:
 
     #: The tags every new serializer registers, in the order they are tried:
     #: the built-in classes above, as the table lists them.
-    default_tags: t.ClassVar[list[type[JSONTag]]] = list(_TableTag.__subclasses__())
+    default_tags: t.ClassVar[list[type[JSONTag]]] = list(_BUILT_IN)
 
     def __init__(self) -> None:
         #: All registered tags, in the order they are tried.
