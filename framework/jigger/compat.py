@@ -59,7 +59,7 @@ _ALIAS = "flask"
 _PACKAGE = "jigger"
 #: Modules that make no sense under Flask's name: running ``python -m
 #: flask`` should not start jigger's command, and this module aliases.
-_NOT_ALIASED = frozenset({"jigger.__main__", "jigger.compat"})
+_NOT_ALIASED = frozenset({"jigger.__main__", "jigger.cli.__main__", "jigger.compat"})
 
 
 class _FlaskPackage(ModuleType):

@@ -35,6 +35,11 @@ class _HasConfig(t.Protocol):
     def config(self) -> dict[str, t.Any]: ...
 
 
+#: A loader for :meth:`Config.from_file`, such as ``json.load``: it reads an
+#: open file and returns a mapping.
+_Loader = t.Callable[[t.IO[t.Any]], t.Mapping[str, t.Any]]
+
+
 class ConfigAttribute(t.Generic[T]):
     """A descriptor that forwards an attribute to a configuration key.
 
@@ -59,8 +64,9 @@ class ConfigAttribute(t.Generic[T]):
     def __init__(
         self, name: str, get_converter: t.Callable[[t.Any], T] | None = None
     ) -> None:
-        self.__name__ = name
         self.get_converter = get_converter
+        # Named like a function, so that docs tools show the key.
+        self.__name__ = name
 
     @t.overload
     def __get__(self, obj: None, owner: type[t.Any] | None = None) -> t.Self: ...
@@ -104,9 +110,10 @@ class Config(dict[str, t.Any]):
     def __init__(
         self,
         root_path: str | os.PathLike[str],
-        defaults: dict[str, t.Any] | None = None,
+        defaults: t.Mapping[str, t.Any] | None = None,
     ) -> None:
-        super().__init__(defaults or {})
+        super().__init__({} if defaults is None else defaults)
+        # The folder relative file names are read from.
         self.root_path = root_path
 
     def from_envvar(self, variable_name: str, silent: bool = False) -> bool:
@@ -241,16 +248,13 @@ class Config(dict[str, t.Any]):
         >>> sorted(config)
         ['DATABASE', 'DEBUG']
         """
-        if isinstance(obj, str):
-            obj = import_string(obj)
-        for key in dir(obj):
-            if key.isupper():
-                self[key] = getattr(obj, key)
+        source = import_string(obj) if isinstance(obj, str) else obj
+        self._take_upper((name, getattr(source, name)) for name in dir(source))
 
     def from_file(
         self,
         filename: str | os.PathLike[str],
-        load: t.Callable[[t.IO[t.Any]], t.Mapping[str, t.Any]],
+        load: _Loader,
         silent: bool = False,
         text: bool = True,
     ) -> bool:
@@ -285,14 +289,17 @@ class Config(dict[str, t.Any]):
         :param mapping: Values to copy; keyword arguments are applied after it.
         :return: Always ``True``.
         """
-        values: dict[str, t.Any] = {}
-        if mapping is not None:
-            values.update(mapping)
-        values.update(kwargs)
-        for key, value in values.items():
+        # dict() takes a mapping or (key, value) pairs, as Flask allows.
+        merged = dict(mapping or (), **kwargs)
+        self._take_upper(merged.items())
+        return True
+
+    def _take_upper(self, pairs: t.Iterable[tuple[str, t.Any]]) -> None:
+        """Set the pairs whose key is upper case (the rest are helpers of a
+        config module or object, not options), through ``self[key]``."""
+        for key, value in pairs:
             if key.isupper():
                 self[key] = value
-        return True
 
     def get_namespace(
         self, namespace: str, lowercase: bool = True, trim_namespace: bool = True

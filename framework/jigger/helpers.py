@@ -136,18 +136,17 @@ def make_response(*args: t.Any) -> Response:
     empty response."""
     if not args:
         return current_app.response_class()
-    if len(args) == 1:
-        args = args[0]
-    return current_app.make_response(args)
+    # One argument is the return value itself; several are its tuple.
+    return current_app.make_response(args[0] if len(args) == 1 else args)
 
 
 def url_for(
     endpoint: str,
     *,
-    _anchor: str | None = None,
-    _method: str | None = None,
-    _scheme: str | None = None,
     _external: bool | None = None,
+    _scheme: str | None = None,
+    _method: str | None = None,
+    _anchor: str | None = None,
     **values: t.Any,
 ) -> str:
     """Build the URL of ``endpoint`` with ``values`` for its rule's variables
@@ -155,17 +154,18 @@ def url_for(
 
     :param endpoint: the endpoint name; ``".name"`` is relative to the current
         blueprint.
-    :param _anchor: appended as ``#anchor``.
-    :param _method: pick the rule that accepts this method.
-    :param _scheme: the URL scheme (implies an external URL).
     :param _external: build an absolute URL (the default outside requests).
+    :param _scheme: the URL scheme (implies an external URL).
+    :param _method: pick the rule that accepts this method.
+    :param _anchor: appended as ``#anchor``.
     """
-    return current_app.url_for(
+    build = current_app.url_for
+    return build(
         endpoint,
-        _anchor=_anchor,
-        _method=_method,
-        _scheme=_scheme,
         _external=_external,
+        _scheme=_scheme,
+        _method=_method,
+        _anchor=_anchor,
         **values,
     )
 
@@ -201,17 +201,21 @@ def abort(code: int | BaseResponse, *args: t.Any, **kwargs: t.Any) -> t.NoReturn
     _wz_abort(code, *args, **kwargs)
 
 
-def _prepare_send_file_kwargs(**kwargs: t.Any) -> dict[str, t.Any]:
+def _with_app_defaults(options: dict[str, t.Any]) -> dict[str, t.Any]:
+    """Complete Werkzeug's file-sending options from the current app and
+    request: the environ, X-Sendfile, the response class, the root that
+    relative paths start from, and the cache lifetime unless one is given."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    if kwargs.get("max_age") is None:
-        kwargs["max_age"] = app.get_send_file_max_age
-    kwargs.update(
-        environ=request.environ,
-        use_x_sendfile=app.config["USE_X_SENDFILE"],
-        response_class=app.response_class,
-        _root_path=app.root_path,
-    )
-    return kwargs
+    completed = {
+        **options,
+        "environ": request.environ,
+        "use_x_sendfile": app.config["USE_X_SENDFILE"],
+        "response_class": app.response_class,
+        "_root_path": app.root_path,
+    }
+    if completed.get("max_age") is None:
+        completed["max_age"] = app.get_send_file_max_age
+    return completed
 
 
 def send_file(
@@ -230,31 +234,32 @@ def send_file(
     Never pass a path that came from the client: use
     :func:`send_from_directory` for that.
     """
-    return werkzeug.utils.send_file(  # type: ignore[return-value]
-        **_prepare_send_file_kwargs(
-            path_or_file=path_or_file,
-            mimetype=mimetype,
-            as_attachment=as_attachment,
-            download_name=download_name,
-            conditional=conditional,
-            etag=etag,
-            last_modified=last_modified,
-            max_age=max_age,
-        )
-    )
+    options = {
+        "path_or_file": path_or_file,
+        "mimetype": mimetype,
+        "as_attachment": as_attachment,
+        "download_name": download_name,
+        "conditional": conditional,
+        "etag": etag,
+        "last_modified": last_modified,
+        "max_age": max_age,
+    }
+    sent = werkzeug.utils.send_file(**_with_app_defaults(options))
+    return t.cast("Response", sent)
 
 
 def send_from_directory(
     directory: os.PathLike[str] | str,
     path: os.PathLike[str] | str,
-    **kwargs: t.Any,
+    **options: t.Any,
 ) -> Response:
     """Send ``path`` from inside ``directory``, where ``path`` may come from
     the client: Werkzeug's safe join refuses anything that would leave the
     directory (``..``, absolute paths, drive letters) with a 404."""
-    return werkzeug.utils.send_from_directory(  # type: ignore[return-value]
-        directory, path, **_prepare_send_file_kwargs(**kwargs)
+    sent = werkzeug.utils.send_from_directory(
+        directory, path, **_with_app_defaults(options)
     )
+    return t.cast("Response", sent)
 
 
 def flash(message: str, category: str = "message") -> None:

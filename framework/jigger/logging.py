@@ -56,8 +56,10 @@ def create_logger(app: App) -> logging.Logger:
     debug mode unless a level is set, with :data:`default_handler` when no
     handler would emit its records."""
     logger = logging.getLogger(app.name)
-    if app.debug and not logger.level:
+    # A level the user set wins over debug mode.
+    if app.debug and logger.level == logging.NOTSET:
         logger.setLevel(logging.DEBUG)
+    # Records would go unseen: give the logger our stderr handler.
     if not has_level_handler(logger):
         logger.addHandler(default_handler)
     return logger

@@ -196,16 +196,17 @@ class SecureCookieSessionInterface(SessionInterface):
             # One old key written without the list: list("old") would make
             # single-character keys that verify nothing.
             fallbacks = (fallbacks,)
-        keys: list[str | bytes] = list(fallbacks)
-        keys.append(app.secret_key)  # the last key signs; all of them verify
+        # Every key verifies; the last one, the current key, signs.
+        keys: list[str | bytes] = [*fallbacks, app.secret_key]
+        signing: dict[str, t.Any] = {
+            "key_derivation": self.key_derivation,
+            "digest_method": self.digest_method,
+        }
         return URLSafeTimedSerializer(
             keys,  # type: ignore[arg-type]
             salt=self.salt,
             serializer=self.serializer,
-            signer_kwargs={
-                "key_derivation": self.key_derivation,
-                "digest_method": self.digest_method,
-            },
+            signer_kwargs=signing,
         )
 
     def open_session(self, app: Jigger, request: Request) -> SecureCookieSession | None:
@@ -226,48 +227,39 @@ class SecureCookieSessionInterface(SessionInterface):
             return self.session_class()
         return self.session_class(data)
 
+    def _cookie_attributes(self, app: Jigger) -> dict[str, t.Any]:
+        """The cookie's attributes from the config, as keyword arguments of
+        both ``set_cookie`` and ``delete_cookie``: a deletion has to name
+        the same domain and path to reach the cookie."""
+        return {
+            "domain": self.get_cookie_domain(app),
+            "path": self.get_cookie_path(app),
+            "secure": self.get_cookie_secure(app),
+            "partitioned": self.get_cookie_partitioned(app),
+            "samesite": self.get_cookie_samesite(app),
+            "httponly": self.get_cookie_httponly(app),
+        }
+
     def save_session(
         self, app: Jigger, session: SessionMixin, response: Response
     ) -> None:
-        name = self.get_cookie_name(app)
-        domain = self.get_cookie_domain(app)
-        path = self.get_cookie_path(app)
-        secure = self.get_cookie_secure(app)
-        partitioned = self.get_cookie_partitioned(app)
-        samesite = self.get_cookie_samesite(app)
-        httponly = self.get_cookie_httponly(app)
-
+        # A page that read the session differs by the cookie, even when
+        # nothing is sent back.
         if session.accessed:
             response.vary.add("Cookie")
-
-        if not session:
-            if session.modified:
-                response.delete_cookie(
-                    name,
-                    domain=domain,
-                    path=path,
-                    secure=secure,
-                    partitioned=partitioned,
-                    samesite=samesite,
-                    httponly=httponly,
-                )
-                response.vary.add("Cookie")
+        emptied = not session
+        if emptied and not session.modified:
+            return  # no session, and none to delete
+        if not emptied and not self.should_set_cookie(app, session):
             return
-
-        if not self.should_set_cookie(app, session):
-            return
-
-        s = self.get_signing_serializer(app)
-        assert s is not None  # open_session returned a real session
-        response.set_cookie(
-            name,
-            s.dumps(dict(session)),
-            expires=self.get_expiration_time(app, session),
-            httponly=httponly,
-            domain=domain,
-            path=path,
-            secure=secure,
-            partitioned=partitioned,
-            samesite=samesite,
-        )
+        name = self.get_cookie_name(app)
+        attributes = self._cookie_attributes(app)
+        if emptied:
+            response.delete_cookie(name, **attributes)
+        else:
+            signer = self.get_signing_serializer(app)
+            assert signer is not None  # open_session returned a real session
+            expires = self.get_expiration_time(app, session)
+            value = signer.dumps(dict(session))
+            response.set_cookie(name, value, expires=expires, **attributes)
         response.vary.add("Cookie")

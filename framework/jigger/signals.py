@@ -21,13 +21,21 @@ from blinker import Namespace
 
 _signals = Namespace()
 
-template_rendered = _signals.signal("template-rendered")
-before_render_template = _signals.signal("before-render-template")
+# Grouped by what they observe; the names are Flask's, so that receivers
+# written for Flask's signals connect to these.
+
+# The application context.
+appcontext_pushed = _signals.signal("appcontext-pushed")
+appcontext_tearing_down = _signals.signal("appcontext-tearing-down")
+appcontext_popped = _signals.signal("appcontext-popped")
+
+# A request, in the order they are sent.
 request_started = _signals.signal("request-started")
+got_request_exception = _signals.signal("got-request-exception")
 request_finished = _signals.signal("request-finished")
 request_tearing_down = _signals.signal("request-tearing-down")
-got_request_exception = _signals.signal("got-request-exception")
-appcontext_tearing_down = _signals.signal("appcontext-tearing-down")
-appcontext_pushed = _signals.signal("appcontext-pushed")
-appcontext_popped = _signals.signal("appcontext-popped")
+
+# Templates and flashed messages.
+before_render_template = _signals.signal("before-render-template")
+template_rendered = _signals.signal("template-rendered")
 message_flashed = _signals.signal("message-flashed")

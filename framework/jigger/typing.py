@@ -61,26 +61,19 @@ ResponseClass = t.TypeVar("ResponseClass", bound="Response")
 #: blueprint's name.
 AppOrBlueprintKey = t.Optional[str]
 
-AfterRequestCallable = t.Union[
-    t.Callable[[ResponseClass], ResponseClass],
-    t.Callable[[ResponseClass], t.Awaitable[ResponseClass]],
-]
-BeforeFirstRequestCallable = t.Union[
-    t.Callable[[], None], t.Callable[[], t.Awaitable[None]]
-]
-BeforeRequestCallable = t.Union[
-    t.Callable[[], ResponseReturnValue | None],
-    t.Callable[[], t.Awaitable[ResponseReturnValue | None]],
-]
+# Design: every hook may be a plain or an ``async def`` function, so each
+# hook alias below is one ``_SyncOrAsync[arguments, result]``: the call
+# signature and what it returns, awaited or not.
+_P = t.ParamSpec("_P")
+_R = t.TypeVar("_R")
+_SyncOrAsync = t.Union[t.Callable[_P, _R], t.Callable[_P, t.Awaitable[_R]]]
+
+AfterRequestCallable = _SyncOrAsync[[ResponseClass], ResponseClass]
+BeforeFirstRequestCallable = _SyncOrAsync[[], None]
+BeforeRequestCallable = _SyncOrAsync[[], ResponseReturnValue | None]
+TeardownCallable = _SyncOrAsync[[BaseException | None], None]
+TemplateContextProcessorCallable = _SyncOrAsync[[], dict[str, t.Any]]
 ShellContextProcessorCallable = t.Callable[[], dict[str, t.Any]]
-TeardownCallable = t.Union[
-    t.Callable[[BaseException | None], None],
-    t.Callable[[BaseException | None], t.Awaitable[None]],
-]
-TemplateContextProcessorCallable = t.Union[
-    t.Callable[[], dict[str, t.Any]],
-    t.Callable[[], t.Awaitable[dict[str, t.Any]]],
-]
 TemplateFilterCallable = t.Callable[..., t.Any]
 TemplateGlobalCallable = t.Callable[..., t.Any]
 TemplateTestCallable = t.Callable[..., bool]
@@ -89,13 +82,7 @@ URLValuePreprocessorCallable = t.Callable[[str | None, dict[str, t.Any] | None],
 
 #: An error handler receives the exception; the ``Any`` keeps handlers for a
 #: specific exception class assignable.
-ErrorHandlerCallable = t.Union[
-    t.Callable[[t.Any], ResponseReturnValue],
-    t.Callable[[t.Any], t.Awaitable[ResponseReturnValue]],
-]
+ErrorHandlerCallable = _SyncOrAsync[[t.Any], ResponseReturnValue]
 
 #: A view function: any callable returning a response value.
-RouteCallable = t.Union[
-    t.Callable[..., ResponseReturnValue],
-    t.Callable[..., t.Awaitable[ResponseReturnValue]],
-]
+RouteCallable = _SyncOrAsync[..., ResponseReturnValue]

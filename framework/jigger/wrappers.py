@@ -52,6 +52,47 @@ def _config_value(key: str) -> t.Any:
     return ctx.app.config[key]
 
 
+class _ConfigLimit:
+    """A request limit that follows a config key of the current app unless
+    set on the request itself (``request.max_content_length = 10``);
+    without an app, Werkzeug's own default applies.
+
+    Design: the three limits Werkzeug reads while parsing a body are one
+    descriptor each, instead of three property and setter pairs.
+    """
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self.own = ""
+        self.werkzeug_default: int | None = None
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.own = f"_{name}"
+        self.werkzeug_default = getattr(RequestBase, name)
+
+    @t.overload
+    def __get__(self, request: None, owner: type | None = None) -> t.Self: ...
+    @t.overload
+    def __get__(
+        self, request: RequestBase, owner: type | None = None
+    ) -> int | None: ...
+    def __get__(
+        self, request: RequestBase | None, owner: type | None = None
+    ) -> t.Self | int | None:
+        if request is None:
+            return self
+        value = request.__dict__.get(self.own)
+        if value is not None:
+            return t.cast("int", value)
+        ctx = _cv_ctx.get(None)
+        if ctx is None:
+            return self.werkzeug_default
+        return t.cast("int | None", ctx.app.config[self.key])
+
+    def __set__(self, request: RequestBase, value: int | None) -> None:
+        request.__dict__[self.own] = value
+
+
 class _BodyStream:
     """The request body as the app reads it: the stream Werkzeug guards,
     whose read errors become ``400 Bad Request``.
@@ -174,47 +215,13 @@ class Request(RequestBase):
     #: The routing error (404, 405, redirect) to raise at dispatch, if any.
     routing_exception: HTTPException | None = None
 
-    _max_content_length: int | None = None
-    _max_form_memory_size: int | None = None
-    _max_form_parts: int | None = None
-
-    @property
-    def max_content_length(self) -> int | None:
-        """The largest body accepted, from ``MAX_CONTENT_LENGTH`` unless set on
-        this request; larger bodies get ``413 Request Entity Too Large``."""
-        if self._max_content_length is not None:
-            return self._max_content_length
-        return _config_value("MAX_CONTENT_LENGTH")  # type: ignore[no-any-return]
-
-    @max_content_length.setter
-    def max_content_length(self, value: int | None) -> None:
-        self._max_content_length = value
-
-    @property
-    def max_form_memory_size(self) -> int | None:
-        """The largest non-file form field, from ``MAX_FORM_MEMORY_SIZE``."""
-        if self._max_form_memory_size is not None:
-            return self._max_form_memory_size
-        if _cv_ctx.get(None) is None:  # no app: Werkzeug's default limit
-            return RequestBase.max_form_memory_size
-        return _config_value("MAX_FORM_MEMORY_SIZE")  # type: ignore[no-any-return]
-
-    @max_form_memory_size.setter
-    def max_form_memory_size(self, value: int | None) -> None:
-        self._max_form_memory_size = value
-
-    @property  # type: ignore[override]
-    def max_form_parts(self) -> int | None:
-        """The most multipart form parts accepted, from ``MAX_FORM_PARTS``."""
-        if self._max_form_parts is not None:
-            return self._max_form_parts
-        if _cv_ctx.get(None) is None:  # no app: Werkzeug's default limit
-            return RequestBase.max_form_parts
-        return _config_value("MAX_FORM_PARTS")  # type: ignore[no-any-return]
-
-    @max_form_parts.setter
-    def max_form_parts(self, value: int | None) -> None:
-        self._max_form_parts = value
+    #: The largest body accepted; larger bodies get ``413 Request Entity
+    #: Too Large``.
+    max_content_length = _ConfigLimit("MAX_CONTENT_LENGTH")
+    #: The largest non-file form field.
+    max_form_memory_size = _ConfigLimit("MAX_FORM_MEMORY_SIZE")
+    #: The most multipart form parts accepted.
+    max_form_parts = _ConfigLimit("MAX_FORM_PARTS")  # type: ignore[assignment]
 
     @property
     def endpoint(self) -> str | None:
@@ -226,10 +233,8 @@ class Request(RequestBase):
     @property
     def blueprint(self) -> str | None:
         """The name of the (innermost) blueprint that handles the request."""
-        endpoint = self.endpoint
-        if endpoint is not None and "." in endpoint:
-            return endpoint.rpartition(".")[0]
-        return None
+        owner, dot, _ = (self.endpoint or "").rpartition(".")
+        return owner if dot else None
 
     @property
     def blueprints(self) -> list[str]:
@@ -238,11 +243,8 @@ class Request(RequestBase):
         name = self.blueprint
         if name is None:
             return []
-        names = [name]
-        while "." in name:
-            name = name.rpartition(".")[0]
-            names.append(name)
-        return names
+        parts = name.split(".")
+        return [".".join(parts[:depth]) for depth in range(len(parts), 0, -1)]
 
     @cached_property
     def stream(self) -> t.IO[bytes]:

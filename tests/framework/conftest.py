@@ -1,4 +1,5 @@
-"""Fixtures for the framework tests that run Flask-written code on jigger."""
+"""Fixtures shared by the framework tests: the ``app`` most tests start
+from, and the fixtures for tests that run Flask-written code on jigger."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import sys
 import typing as t
 
 import pytest
+
+from jigger import Jigger
 
 #: Flask extensions whose modules bind ``flask`` names when imported: a test
 #: imports them afresh under the alias, and they are forgotten afterwards.
@@ -27,6 +30,20 @@ def _hide(prefixes: tuple[str, ...]) -> dict[str, t.Any]:
     for name in found:
         del sys.modules[name]
     return found
+
+
+@pytest.fixture
+def app(request: pytest.FixtureRequest) -> Jigger:
+    """A new application in testing mode (errors reach the test), named
+    after the test module (``test_ctx`` for ``tests/framework/test_ctx.py``)
+    and with a secret key, so that sessions and flashing work. A module
+    that needs more (routes, another root) extends it with its own ``app``
+    fixture that takes this one."""
+    name = request.module.__name__.rpartition(".")[2]
+    made = Jigger(name)
+    made.testing = True
+    made.secret_key = f"{name} secret"
+    return made
 
 
 @pytest.fixture

@@ -14,14 +14,6 @@ from jigger import Blueprint, Jigger, Request, Response, g, request, session
 from jigger.views import MethodView
 
 
-@pytest.fixture
-def app() -> Jigger:
-    app = Jigger(__name__)
-    app.testing = True
-    app.secret_key = "async tests"
-    return app
-
-
 def test_async_view_sees_the_request_and_awaits(app: Jigger) -> None:
     @app.post("/echo/<int:n>")
     async def echo(n: int) -> dict[str, t.Any]:

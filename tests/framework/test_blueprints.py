@@ -8,13 +8,6 @@ from werkzeug.exceptions import NotFound
 from jigger import Blueprint, Jigger, g, request, url_for
 
 
-@pytest.fixture
-def app() -> Jigger:
-    app = Jigger(__name__)
-    app.testing = True
-    return app
-
-
 def test_routes_get_prefix_and_dotted_endpoints(app: Jigger) -> None:
     bp = Blueprint("shop", __name__, url_prefix="/shop")
 

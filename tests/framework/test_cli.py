@@ -1175,6 +1175,15 @@ def test_python_dash_m_jigger_routes() -> None:
 
 
 @pytest.mark.slow
+def test_python_dash_m_jigger_cli_is_the_same_command() -> None:
+    # jigger.cli is a package: its __main__ keeps 'python -m jigger.cli'.
+    app = "tests/framework/cliapps/cliapp_single.py"
+    proc = _python("-m", "jigger.cli", "--app", app, "routes")
+    assert proc.returncode == 0, proc.stderr
+    assert ["index", "GET", "/"] in [line.split() for line in proc.stdout.splitlines()]
+
+
+@pytest.mark.slow
 def test_creating_an_app_does_not_import_click() -> None:
     code = (
         "import sys, jigger\n"

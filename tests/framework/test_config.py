@@ -353,6 +353,14 @@ def test_from_mapping_mapping_and_kwargs() -> None:
     assert config == {"A": 1, "C": 4, "D": 5}
 
 
+def test_from_mapping_takes_key_value_pairs_too() -> None:
+    # As dict() and Flask do; Flask's own suite passes a list of pairs.
+    config = Config(".")
+    pairs: t.Any = [("SECRET_KEY", "config"), ("skip", 1)]
+    assert config.from_mapping(pairs, DEBUG=True) is True
+    assert config == {"SECRET_KEY": "config", "DEBUG": True}
+
+
 def test_from_mapping_nothing() -> None:
     config = Config(".", {"A": 1})
     assert config.from_mapping() is True

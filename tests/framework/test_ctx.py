@@ -31,15 +31,6 @@ from jigger import (
 from jigger.ctx import AppContext, RequestContext
 from jigger.signals import appcontext_popped, appcontext_pushed, appcontext_tearing_down
 
-
-@pytest.fixture
-def app() -> Jigger:
-    app = Jigger("test_ctx")
-    app.testing = True
-    app.secret_key = "test secret"
-    return app
-
-
 # -- application contexts ----------------------------------------------------
 
 

@@ -12,9 +12,8 @@ from jigger.debughelpers import DebugFilesKeyError, FormDataRoutingRedirect
 
 
 @pytest.fixture
-def app() -> Jigger:
-    app = Jigger("debughelpers")
-    app.testing = True
+def app(app: Jigger) -> Jigger:
+    """The shared app, with the routes these tests send forms to."""
 
     @app.post("/upload")
     def upload() -> str:

@@ -17,13 +17,6 @@ import pytest
 from jigger import Blueprint, Jigger, Request, Response, g
 
 
-@pytest.fixture
-def app() -> Jigger:
-    app = Jigger("explicit")
-    app.testing = True
-    return app
-
-
 def test_hooks_receive_the_request(app: Jigger) -> None:
     seen: list[str] = []
 
@@ -61,7 +54,7 @@ def test_before_request_result_and_the_app_parameter(app: Jigger) -> None:
         return "view"
 
     client = app.test_client()
-    assert client.get("/?stop=1").text == "stopped by explicit"
+    assert client.get("/?stop=1").text == f"stopped by {app.name}"
     assert client.get("/").text == "view"
 
 
@@ -196,7 +189,7 @@ def test_teardown_appcontext_may_take_the_app(app: Jigger) -> None:
 
     with app.app_context():
         pass
-    assert seen == ["explicit"]
+    assert seen == [app.name]
 
 
 def test_async_hook_receives_the_request(app: Jigger) -> None:

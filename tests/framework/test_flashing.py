@@ -12,10 +12,8 @@ from jigger import Jigger, flash, get_flashed_messages, redirect, session, url_f
 
 
 @pytest.fixture
-def app() -> Jigger:
-    app = Jigger(__name__)
-    app.testing = True
-    app.secret_key = "flash tests"
+def app(app: Jigger) -> Jigger:
+    """The shared app, with views that flash and show messages."""
 
     @app.post("/save")
     def save() -> t.Any:

@@ -15,14 +15,6 @@ from jigger import Jigger, Request, current_app, g, request, session
 from jigger.ctx import AppContext, RequestContext, _AppCtxGlobals
 from jigger.globals import app_ctx, request_ctx
 
-
-@pytest.fixture
-def app() -> Jigger:
-    app = Jigger("test_globals")
-    app.secret_key = "globals secret"
-    return app
-
-
 # -- outside any context -----------------------------------------------------
 
 

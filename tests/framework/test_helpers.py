@@ -34,7 +34,8 @@ CONTENT = b"hello, file\n" * 10
 
 
 @pytest.fixture
-def app(tmp_path: pathlib.Path) -> Jigger:
+def app(app: Jigger, tmp_path: pathlib.Path) -> Jigger:
+    """The shared app, rooted in a folder with static and other files."""
     (tmp_path / "static").mkdir()
     (tmp_path / "static" / "style.css").write_text("body { color: red }\n")
     (tmp_path / "files").mkdir()
@@ -42,8 +43,7 @@ def app(tmp_path: pathlib.Path) -> Jigger:
     (tmp_path / "files" / "sub").mkdir()
     (tmp_path / "files" / "sub" / "inner.txt").write_text("inner")
     (tmp_path / "secret.txt").write_text("do not serve")
-    app = Jigger("test_helpers", root_path=os.fspath(tmp_path))
-    app.testing = True
+    app.root_path = os.fspath(tmp_path)
     return app
 
 

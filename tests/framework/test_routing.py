@@ -17,14 +17,6 @@ from werkzeug.routing import BaseConverter, BuildError, Map, Rule, ValidationErr
 import jigger
 from jigger import Jigger, Request, g, request, url_for
 
-
-@pytest.fixture
-def app() -> Jigger:
-    app = Jigger("test_routing")
-    app.testing = True
-    return app
-
-
 # -- route and the one-method decorators ---------------------------------
 
 

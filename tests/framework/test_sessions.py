@@ -175,6 +175,70 @@ def test_tagged_values_round_trip_through_requests() -> None:
     }
 
 
+# -- the wire format: cookies Flask wrote, and cookies Flask reads --------------
+
+#: One value of every built-in tag, nested, plus a dict that looks like a tag.
+WIRE_VALUES: dict[str, t.Any] = {
+    "tuple": (1, "two", (3,)),
+    "bytes": b"\x00\xffraw",
+    "markup": Markup("<b>bold</b>"),
+    "uuid": uuid.UUID("12345678-1234-5678-1234-567812345678"),
+    "when": datetime(2024, 5, 1, 12, 30, 15, tzinfo=UTC),
+    "nested": {"items": [(1, 2), {"raw": b"z"}], "deep": {" t": "like a tag"}},
+}
+
+
+def _flask_session_cookie(values: dict[str, t.Any], key: str) -> str:
+    """The session cookie Flask itself writes for ``values``."""
+    import flask
+
+    flask_app = flask.Flask(__name__)
+    flask_app.secret_key = key
+
+    @flask_app.post("/store")
+    def store() -> str:
+        flask.session.update(values)
+        return "ok"
+
+    flask_client = flask_app.test_client()
+    flask_client.post("/store")
+    cookie = flask_client.get_cookie("session")
+    assert cookie is not None
+    return cookie.value
+
+
+def _payload(cookie: str) -> str:
+    """The serialized data of a signed cookie, without timestamp and signature."""
+    return cookie.rsplit(".", 2)[0]
+
+
+def test_reads_session_cookies_that_flask_wrote() -> None:
+    flask_cookie = _flask_session_cookie(WIRE_VALUES, "shared key")
+    app = make_app(secret_key="shared key")
+    with app.test_request_context(headers={"Cookie": f"session={flask_cookie}"}):
+        loaded = app.session_interface.open_session(app, request)
+    assert loaded is not None
+    assert dict(loaded) == WIRE_VALUES
+    assert type(loaded["tuple"]) is tuple
+    assert type(loaded["markup"]) is Markup
+
+
+def test_writes_session_cookies_byte_for_byte_as_flask() -> None:
+    flask_cookie = _flask_session_cookie(WIRE_VALUES, "shared key")
+    app = make_app(secret_key="shared key")
+
+    @app.post("/store")
+    def store() -> str:
+        session.update(WIRE_VALUES)
+        return "ok"
+
+    client = app.test_client()
+    client.post("/store")
+    ours = client.get_cookie("session")
+    assert ours is not None
+    assert _payload(ours.value) == _payload(flask_cookie)
+
+
 # -- the secret key and key rotation -------------------------------------------
 
 

@@ -16,9 +16,10 @@ Recorded = list[tuple[str, t.Any, dict[str, t.Any]]]
 
 
 @pytest.fixture
-def app() -> Jigger:
-    app = Jigger(__name__)
-    app.secret_key = "test key"
+def app(app: Jigger) -> Jigger:
+    """The shared app out of testing mode (a failing view is a 500 page,
+    as in production), with a view that works and one that fails."""
+    app.testing = False
 
     @app.get("/")
     def index() -> str:

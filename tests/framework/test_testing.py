@@ -24,10 +24,8 @@ from jigger.testing import EnvironBuilder, FlaskClient, JiggerClient
 
 
 @pytest.fixture
-def app() -> Jigger:
-    app = Jigger("test_testing")
-    app.testing = True
-    app.secret_key = "testing secret"
+def app(app: Jigger) -> Jigger:
+    """The shared app, with the views the test client is tried on."""
 
     @app.get("/")
     def index() -> str:

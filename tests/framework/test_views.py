@@ -11,13 +11,6 @@ from jigger import Blueprint, Jigger, Request, request, url_for
 from jigger.views import MethodView, View
 
 
-@pytest.fixture
-def app() -> Jigger:
-    app = Jigger(__name__)
-    app.testing = True
-    return app
-
-
 def test_view_receives_url_variables_and_constructor_arguments(app: Jigger) -> None:
     class Greet(View):
         def __init__(self, greeting: str, *, punct: str = ".") -> None:

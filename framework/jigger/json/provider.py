@@ -103,22 +103,24 @@ class JSONProvider:
         :param fp: A file opened for reading.
         :param kwargs: Passed to :meth:`loads`.
         """
-        return self.loads(fp.read(), **kwargs)
+        document = fp.read()
+        return self.loads(document, **kwargs)
 
-    def _prepare_response_obj(
-        self, args: tuple[t.Any, ...], kwargs: dict[str, t.Any]
-    ) -> t.Any:
+    def _payload(self, args: tuple[t.Any, ...], kwargs: dict[str, t.Any]) -> t.Any:
+        """What ``response(*args, **kwargs)`` serialises: the keyword
+        arguments as a dict, one positional argument as it is, several as a
+        list, nothing as ``null``."""
         if args and kwargs:
             raise TypeError(
                 "app.json.response() (and jsonify()) takes either positional"
                 " arguments or keyword arguments, not both. Pass one dict or"
                 " list positionally, or only keyword arguments."
             )
-        if not args and not kwargs:
-            return None
+        if kwargs:
+            return kwargs
         if len(args) == 1:
             return args[0]
-        return list(args) if args else kwargs
+        return list(args) or None
 
     def _response_body(self, obj: t.Any) -> str:
         return f"{self.dumps(obj)}\n"
@@ -134,7 +136,7 @@ class JSONProvider:
         :param args: One value, or several values for a list.
         :param kwargs: Keys and values for a dict.
         """
-        obj = self._prepare_response_obj(args, kwargs)
+        obj = self._payload(args, kwargs)
         return _response_for_body(
             self._app.response_class, self._response_body(obj), self.mimetype
         )
@@ -204,10 +206,12 @@ class DefaultJSONProvider(JSONProvider):
         :param obj: The data to serialise.
         :param kwargs: Passed to :func:`json.dumps`.
         """
-        kwargs.setdefault("default", self.default)
-        kwargs.setdefault("ensure_ascii", self.ensure_ascii)
-        kwargs.setdefault("sort_keys", self.sort_keys)
-        return json.dumps(obj, **kwargs)
+        settings = {
+            "default": self.default,
+            "ensure_ascii": self.ensure_ascii,
+            "sort_keys": self.sort_keys,
+        }
+        return json.dumps(obj, **{**settings, **kwargs})
 
     def loads(self, s: str | bytes, **kwargs: t.Any) -> t.Any:
         """Parse JSON with :func:`json.loads`.

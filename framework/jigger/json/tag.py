@@ -100,7 +100,104 @@ class JSONTag:
         return {self.key: self.to_json(value)}
 
 
-class TagDict(JSONTag):
+# -- the built-in wire format, one row per tag ---------------------------------
+#
+# Design: the whole format is the table below. A row is (key, type test,
+# encode, decode); the classes after it only give each row the JSONTag
+# interface and a public name (Flask's names, which extensions import).
+# A row with an empty key marks nothing: it reaches inside a container and is
+# never consulted when loading. Encoders get the serializer to tag nested
+# values; decoders get the JSON data under the key.
+
+_Test = t.Callable[["TaggedJSONSerializer", t.Any], bool]
+_Encode = t.Callable[["TaggedJSONSerializer", t.Any], t.Any]
+_Decode = t.Callable[[t.Any], t.Any]
+
+
+class _Row(t.NamedTuple):
+    key: str
+    test: _Test
+    encode: _Encode
+    decode: _Decode | None
+
+
+def _shadows_a_key(s: TaggedJSONSerializer, v: t.Any) -> bool:
+    # A user's one-key dict whose key is a tag key would load as that tag.
+    return isinstance(v, dict) and len(v) == 1 and next(iter(v)) in s.tags
+
+
+def _from_http_date(text: t.Any) -> datetime:
+    parsed = parse_date(text)
+    if parsed is None:
+        raise ValueError(f"Tagged datetime {text!r} is not a valid HTTP date.")
+    return parsed
+
+
+def _instance_of(kind: type) -> _Test:
+    return lambda s, v: isinstance(v, kind)
+
+
+_WIRE: dict[str, _Row] = {
+    "escape": _Row(
+        " di",
+        _shadows_a_key,
+        lambda s, v: {f"{k}__": s.tag(x) for k, x in v.items()},
+        lambda d: {k[:-2]: x for k, x in d.items()},
+    ),
+    "dict": _Row(
+        "", _instance_of(dict), lambda s, v: {k: s.tag(x) for k, x in v.items()}, None
+    ),
+    "tuple": _Row(" t", _instance_of(tuple), lambda s, v: [s.tag(x) for x in v], tuple),
+    "list": _Row("", _instance_of(list), lambda s, v: [s.tag(x) for x in v], None),
+    "bytes": _Row(
+        " b", _instance_of(bytes), lambda s, v: b64encode(v).decode("ascii"), b64decode
+    ),
+    "markup": _Row(
+        " m",
+        lambda s, v: callable(getattr(v, "__html__", None)),
+        lambda s, v: str(v.__html__()),
+        Markup,
+    ),
+    "uuid": _Row(" u", _instance_of(UUID), lambda s, v: v.hex, UUID),
+    "datetime": _Row(
+        " d", _instance_of(datetime), lambda s, v: http_date(v), _from_http_date
+    ),
+}
+
+
+#: The classes below, in the order they are defined: the order tags are tried.
+_BUILT_IN: list[type[JSONTag]] = []
+
+
+class _TableTag(JSONTag):
+    """A built-in tag: its behaviour is its :attr:`row` of the table."""
+
+    __slots__ = ()
+    row: t.ClassVar[_Row]
+
+    def __init_subclass__(cls, **kwargs: t.Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.key = cls.row.key
+        if cls.__module__ == __name__:  # not a user's subclass of one
+            _BUILT_IN.append(cls)
+
+    def check(self, value: t.Any) -> bool:
+        return self.row.test(self.serializer, value)
+
+    def to_json(self, value: t.Any) -> t.Any:
+        return self.row.encode(self.serializer, value)
+
+    def to_python(self, value: t.Any) -> t.Any:
+        if self.row.decode is None:
+            return super().to_python(value)
+        return self.row.decode(value)
+
+    def tag(self, value: t.Any) -> t.Any:
+        data = self.to_json(value)
+        return {self.key: data} if self.key else data
+
+
+class TagDict(_TableTag):
     """A one-key dict whose key happens to be a registered tag key.
 
     Without this, loading would mistake ``{" t": [1]}`` written by a user for
@@ -109,120 +206,52 @@ class TagDict(JSONTag):
     """
 
     __slots__ = ()
-    key = " di"
-
-    def check(self, value: t.Any) -> bool:
-        return (
-            isinstance(value, dict)
-            and len(value) == 1
-            and next(iter(value)) in self.serializer.tags
-        )
-
-    def to_json(self, value: t.Any) -> t.Any:
-        (key,) = value
-        return {f"{key}__": self.serializer.tag(value[key])}
-
-    def to_python(self, value: t.Any) -> t.Any:
-        (key,) = value
-        return {key[:-2]: value[key]}
+    row = _WIRE["escape"]
 
 
-class PassDict(JSONTag):
+class PassDict(_TableTag):
     """Any other dict: tag its values, leave the dict itself unmarked."""
 
     __slots__ = ()
-
-    def check(self, value: t.Any) -> bool:
-        return isinstance(value, dict)
-
-    def to_json(self, value: t.Any) -> t.Any:
-        tag = self.serializer.tag
-        return {k: tag(v) for k, v in value.items()}
-
-    tag = to_json
+    row = _WIRE["dict"]
 
 
-class TagTuple(JSONTag):
+class TagTuple(_TableTag):
     """A tuple, written as a list and restored as a tuple."""
 
     __slots__ = ()
-    key = " t"
-
-    def check(self, value: t.Any) -> bool:
-        return isinstance(value, tuple)
-
-    def to_json(self, value: t.Any) -> t.Any:
-        tag = self.serializer.tag
-        return [tag(item) for item in value]
-
-    def to_python(self, value: t.Any) -> t.Any:
-        return tuple(value)
+    row = _WIRE["tuple"]
 
 
-class PassList(JSONTag):
+class PassList(_TableTag):
     """A list: tag its items, leave the list itself unmarked."""
 
     __slots__ = ()
-
-    def check(self, value: t.Any) -> bool:
-        return isinstance(value, list)
-
-    def to_json(self, value: t.Any) -> t.Any:
-        tag = self.serializer.tag
-        return [tag(item) for item in value]
-
-    tag = to_json
+    row = _WIRE["list"]
 
 
-class TagBytes(JSONTag):
+class TagBytes(_TableTag):
     """Bytes, written as base64 text."""
 
     __slots__ = ()
-    key = " b"
-
-    def check(self, value: t.Any) -> bool:
-        return isinstance(value, bytes)
-
-    def to_json(self, value: t.Any) -> t.Any:
-        return b64encode(value).decode("ascii")
-
-    def to_python(self, value: t.Any) -> t.Any:
-        return b64decode(value)
+    row = _WIRE["bytes"]
 
 
-class TagMarkup(JSONTag):
+class TagMarkup(_TableTag):
     """An object with an ``__html__`` method, restored as :class:`Markup`."""
 
     __slots__ = ()
-    key = " m"
-
-    def check(self, value: t.Any) -> bool:
-        return callable(getattr(value, "__html__", None))
-
-    def to_json(self, value: t.Any) -> t.Any:
-        return str(value.__html__())
-
-    def to_python(self, value: t.Any) -> t.Any:
-        return Markup(value)
+    row = _WIRE["markup"]
 
 
-class TagUUID(JSONTag):
+class TagUUID(_TableTag):
     """A :class:`~uuid.UUID`, written as its hex digits."""
 
     __slots__ = ()
-    key = " u"
-
-    def check(self, value: t.Any) -> bool:
-        return isinstance(value, UUID)
-
-    def to_json(self, value: t.Any) -> t.Any:
-        return value.hex
-
-    def to_python(self, value: t.Any) -> t.Any:
-        return UUID(value)
+    row = _WIRE["uuid"]
 
 
-class TagDateTime(JSONTag):
+class TagDateTime(_TableTag):
     """A :class:`~datetime.datetime`, written as an HTTP date.
 
     HTTP dates have whole seconds in UTC: microseconds are dropped, a naive
@@ -230,19 +259,7 @@ class TagDateTime(JSONTag):
     """
 
     __slots__ = ()
-    key = " d"
-
-    def check(self, value: t.Any) -> bool:
-        return isinstance(value, datetime)
-
-    def to_json(self, value: t.Any) -> t.Any:
-        return http_date(value)
-
-    def to_python(self, value: t.Any) -> t.Any:
-        parsed = parse_date(value)
-        if parsed is None:
-            raise ValueError(f"Tagged datetime {value!r} is not a valid HTTP date.")
-        return parsed
+    row = _WIRE["datetime"]
 
 
 class TaggedJSONSerializer:
@@ -255,31 +272,23 @@ class TaggedJSONSerializer:
 
     __slots__ = ("order", "tags")
 
-    #: The tags every new serializer registers, in order.
-    default_tags: t.ClassVar[list[type[JSONTag]]] = [
-        TagDict,
-        PassDict,
-        TagTuple,
-        PassList,
-        TagBytes,
-        TagMarkup,
-        TagUUID,
-        TagDateTime,
-    ]
+    #: The tags every new serializer registers, in the order they are tried:
+    #: the built-in classes above, as the table lists them.
+    default_tags: t.ClassVar[list[type[JSONTag]]] = list(_BUILT_IN)
 
     def __init__(self) -> None:
-        #: Registered tags by key (tags with an empty key are not listed).
-        self.tags: dict[str, JSONTag] = {}
         #: All registered tags, in the order they are tried.
         self.order: list[JSONTag] = []
-        for tag_class in self.default_tags:
-            self.register(tag_class)
+        #: Registered tags by key (tags with an empty key are not listed).
+        self.tags: dict[str, JSONTag] = {}
+        for builtin in self.default_tags:
+            self.register(builtin)
 
     def register(
         self,
         tag_class: type[JSONTag],
         force: bool = False,
-        index: int | None = None,
+        index: t.SupportsIndex | None = None,
     ) -> None:
         """Register a tag class on this serializer.
 
@@ -294,27 +303,22 @@ class TaggedJSONSerializer:
         :raises KeyError: The key is already registered and ``force`` is
             false.
         """
-        tag = tag_class(self)
-        key = tag.key
-        if key:
-            if not force and key in self.tags:
-                raise KeyError(
-                    f"Tag {key!r} is already registered (by"
-                    f" {type(self.tags[key]).__name__}). Choose another key, or"
-                    " pass force=True to replace it."
-                )
-            self.tags[key] = tag
-        if index is None:
-            self.order.append(tag)
-        else:
-            self.order.insert(index, tag)
+        new = tag_class(self)
+        holder = self.tags.get(new.key) if new.key else None
+        if holder is not None and not force:
+            raise KeyError(
+                f"Tag {new.key!r} is already registered (by"
+                f" {type(holder).__name__}). Choose another key, or"
+                " pass force=True to replace it."
+            )
+        if new.key:
+            self.tags[new.key] = new
+        self.order.insert(len(self.order) if index is None else index, new)
 
     def tag(self, value: t.Any) -> t.Any:
         """Convert ``value`` into JSON-able data, tagging where needed."""
-        for tag in self.order:
-            if tag.check(value):
-                return tag.tag(value)
-        return value
+        handler = next((tag for tag in self.order if tag.check(value)), None)
+        return value if handler is None else handler.tag(value)
 
     def untag(self, value: dict[str, t.Any]) -> t.Any:
         """Turn one tagged dict back into its value; other dicts are returned.
@@ -323,25 +327,26 @@ class TaggedJSONSerializer:
             (such as ``{" u": false}``), which :meth:`dumps` never writes;
             the message names the tagged value.
         """
-        if len(value) != 1:
-            return value
-        key = next(iter(value))
-        tag = self.tags.get(key)
-        if tag is None:
-            return value
-        try:
-            return tag.to_python(value[key])
-        except (AttributeError, TypeError, ValueError) as e:
-            raise ValueError(
-                f"The tagged value {value!r} cannot be read ({type(tag).__name__}): {e}"
-            ) from e
-
-    def _untag_scan(self, value: t.Any) -> t.Any:
-        if isinstance(value, dict):
-            return self.untag({k: self._untag_scan(v) for k, v in value.items()})
-        if isinstance(value, list):
-            return [self._untag_scan(item) for item in value]
+        if len(value) == 1:
+            ((key, data),) = value.items()
+            reader = self.tags.get(key)
+            if reader is not None:
+                try:
+                    return reader.to_python(data)
+                except (AttributeError, TypeError, ValueError) as e:
+                    raise ValueError(
+                        f"The tagged value {value!r} cannot be read"
+                        f" ({type(reader).__name__}): {e}"
+                    ) from e
         return value
+
+    def _restore(self, data: t.Any) -> t.Any:
+        # Innermost values first, so a tag's decoder gets restored contents.
+        if isinstance(data, list):
+            return [self._restore(item) for item in data]
+        if isinstance(data, dict):
+            return self.untag({k: self._restore(v) for k, v in data.items()})
+        return data
 
     def dumps(self, value: t.Any) -> str:
         """Tag ``value`` and serialise it to compact JSON."""
@@ -349,4 +354,4 @@ class TaggedJSONSerializer:
 
     def loads(self, value: str) -> t.Any:
         """Parse JSON written by :meth:`dumps` and restore tagged values."""
-        return self._untag_scan(loads(value))
+        return self._restore(loads(value))
