@@ -474,16 +474,21 @@ class App(TemplateRegistration, Scaffold):
         win over those for a class; within each, the request's blueprints
         (innermost first) win over the app; then the most specific class
         along ``e``'s MRO."""
-        exc_class, code = self._get_exc_class_and_code(type(e))
-        codes = (None,) if code is None else (code, None)
         spec = self.error_handler_spec
-        for by_class in (spec[n][c] for c in codes for n in (*blueprints, None)):
-            if by_class:
-                found = next(
-                    (by_class[k] for k in exc_class.__mro__ if k in by_class), None
-                )
-                if found is not None:
-                    return found
+        # Most apps register no handler at all, or only app-wide ones: look
+        # up only the scopes that have some (``.get``, so that a lookup adds
+        # no empty entries to the defaultdicts).
+        scopes = [spec[n] for n in (*blueprints, None) if spec.get(n)]
+        if not scopes:
+            return None
+        exc_class, code = self._get_exc_class_and_code(type(e))
+        for c in (None,) if code is None else (code, None):
+            for by_code in scopes:
+                by_class = by_code.get(c)
+                if by_class:
+                    for k in exc_class.__mro__:
+                        if k in by_class:
+                            return by_class[k]
         return None
 
     def trap_http_exception(self, e: Exception) -> bool:
