@@ -19,6 +19,7 @@ from werkzeug.utils import get_content_type
 from werkzeug.wrappers import Request as RequestBase
 from werkzeug.wrappers import Response as ResponseBase
 
+from ._fastpath import keeps_base
 from .globals import _cv_ctx
 
 if t.TYPE_CHECKING:  # pragma: no cover
@@ -436,11 +437,9 @@ def _simple_wsgi_parts(
     return response._status, wsgi_headers, body
 
 
-_HTTPExceptionGetResponse = HTTPException.get_response
-_HTTPExceptionGetBody = HTTPException.get_body
-_HTTPExceptionGetDescription = HTTPException.get_description
-_HTTPExceptionGetHeaders = HTTPException.get_headers
-_HTTPExceptionName = HTTPException.__dict__["name"]
+#: Whether an HTTPException class renders its page as Werkzeug's base class
+#: does (only then may the page be cached), decided once per class.
+_plain_errors: dict[type, bool] = {}
 # (exception class, code, description) -> the error page; error pages repeat.
 _error_pages: dict[tuple[type, int, str | None], bytes] = {}
 
@@ -453,14 +452,23 @@ def _response_for_http_exception(
     plain error (a Werkzeug class with its own wording) rendered once."""
     etype = type(error)
     code = error.code
+    plain = _plain_errors.get(etype)
+    if plain is None:
+        if len(_plain_errors) >= 256:  # classes made at run time: no hoarding
+            _plain_errors.clear()
+        plain = _plain_errors[etype] = keeps_base(
+            etype,
+            HTTPException,
+            "get_response",
+            "get_body",
+            "get_description",
+            "get_headers",
+            "name",
+        )
     if (
         code is None
         or error.response is not None
-        or etype.get_response is not _HTTPExceptionGetResponse
-        or etype.get_body is not _HTTPExceptionGetBody
-        or etype.get_description is not _HTTPExceptionGetDescription
-        or etype.get_headers is not _HTTPExceptionGetHeaders
-        or etype.__dict__.get("name", _HTTPExceptionName) is not _HTTPExceptionName
+        or not plain
         or not isinstance(error.description, (str, type(None)))
     ):
         return cls.force_type(error.get_response(environ), environ)
