@@ -97,11 +97,12 @@ class Msg:
         the document's first setup code has run (timing starts here).
     ``result``
         ``index``, ``status``, ``lineno``, ``summary``, ``detail``,
-        ``duration`` of one example, in order.
+        ``duration`` of one example, in order, and ``modules``: ``[path,
+        mtime_ns, size]`` of each module outside the standard library loaded
+        since the previous message (the first lists all loaded ones).
     ``deps``
-        what the document's examples ran against: ``modules`` (``[path,
-        mtime_ns, size]`` of every loaded module outside the standard
-        library), ``missing`` (module names no finder found), ``sys_path``.
+        the document is over: ``modules`` (as above), ``missing`` (module
+        names no finder found), ``sys_path``.
     ``error``
         a bug of the worker's own (``text``).
     ``end``

@@ -254,6 +254,7 @@ class Document:
         self.examples = [unpack_example(e) for e in payload["examples"]]
         self.memory_limit: int = payload.get("memory_limit", 0)
         self.memory_hit = False  # an example ran out of memory under the limit
+        self.modules = _ModuleLog()
         self.send = send
         self.progress_fd = progress_fd
         self._parsed: dict[tuple[str, str, int], list[Statement] | ParseError] = {}
@@ -727,6 +728,9 @@ class Document:
                 "summary": bound(summary, MAX_SUMMARY),
                 "detail": bound(detail, MAX_DETAIL),
                 "duration": t,
+                # the modules loaded so far and not yet reported: what the
+                # document depends on, even if it later dies or times out
+                "modules": self.modules.new(),
             }
         )
 
@@ -980,24 +984,43 @@ def _stdlib_dirs() -> tuple[tuple[str, ...], tuple[str, ...]]:
     )
 
 
-def loaded_modules() -> list[list[Any]]:
-    """``[path, mtime_ns, size]`` of every loaded module's file outside the
-    standard library (which is keyed by the interpreter's version)."""
-    stdlib, site = _stdlib_dirs()
-    found: dict[str, list[Any]] = {}
-    for module in list(sys.modules.values()):
-        path = getattr(module, "__file__", None)
-        if not isinstance(path, str) or path in found:
-            continue
-        real = os.path.realpath(path)
-        if real.startswith(stdlib) and not real.startswith(site):
-            continue
-        try:
-            st = os.stat(path)
-        except OSError:
-            continue
-        found[path] = [os.path.abspath(path), st.st_mtime_ns, st.st_size]
-    return sorted(found.values())
+class _ModuleLog:
+    """The loaded modules' files not reported yet: ``[path, mtime_ns,
+    size]`` of each outside the standard library (which is keyed by the
+    interpreter's version). Cheap when nothing was imported since the last
+    call (one length check)."""
+
+    def __init__(self) -> None:
+        self.count = -1
+        self.names: set[str] = set()
+
+    def new(self) -> list[list[Any]]:
+        if len(sys.modules) == self.count:
+            return []
+        if not _STDLIB:
+            _STDLIB.extend(_stdlib_dirs())
+        stdlib, site = _STDLIB
+        found: list[list[Any]] = []
+        for name, module in list(sys.modules.items()):
+            if name in self.names:
+                continue
+            self.names.add(name)
+            path = getattr(module, "__file__", None)
+            if not isinstance(path, str):
+                continue
+            real = os.path.realpath(path)
+            if real.startswith(stdlib) and not real.startswith(site):
+                continue
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            found.append([os.path.abspath(path), st.st_mtime_ns, st.st_size])
+        self.count = len(sys.modules)
+        return found
+
+
+_STDLIB: list[tuple[str, ...]] = []
 
 
 def _limit_memory(limit: int) -> None:
@@ -1081,14 +1104,15 @@ def _serve_document(
     missing = _MissingFinder()
     sys.meta_path.append(missing)
     _limit_memory(payload.get("memory_limit", 0))
+    document = Document(payload, channel.send, progress_fd)
     try:
-        Document(payload, channel.send, progress_fd).run()
+        document.run()
     except Exception as exc:  # a bug of ours: report
         channel.send({"type": Msg.ERROR, "text": engine_check.first_line(repr(exc))})
     channel.send(
         {
             "type": Msg.DEPS,
-            "modules": loaded_modules(),
+            "modules": document.modules.new(),
             "missing": sorted(set(missing.names)),
             "sys_path": list(sys.path),
         }

@@ -762,8 +762,10 @@ class Runner:
                         message["detail"],
                         message["duration"],
                     )
+                    pending.modules.extend(message.get("modules", ()))
                     current = index + 1
                 elif kind == Msg.DEPS:
+                    pending.modules.extend(message.get("modules", ()))
                     pending.deps = message
                 elif kind == Msg.END:
                     if current < len(examples):
@@ -936,6 +938,10 @@ class PendingDocument:
         #: What the examples ran against, as the worker reported it (the
         #: ``deps`` message of :mod:`jigger_sphinx._protocol`), once collected.
         self.deps: dict[str, Any] | None = None
+        #: ``[path, mtime_ns, size]`` of the modules (outside the standard
+        #: library) the examples had loaded, as far as the worker reported
+        #: them (all of them once :attr:`deps` is set).
+        self.modules: list[list[Any]] = []
         self._outcomes: list[Outcome] | None = None
 
     @property

@@ -1046,7 +1046,7 @@ def test_what_a_document_imported_is_reported(runner: Runner, tmp_path: Path) ->
         )
         pending.outcomes()
     assert pending.deps is not None
-    paths = [entry[0] for entry in pending.deps["modules"]]
+    paths = [entry[0] for entry in pending.modules]
     assert str(tmp_path / "dep_mod_xyz.py") in paths
     # the standard library is keyed by the interpreter, not file by file
     assert not any(p.endswith(os.sep + "json" + os.sep + "__init__.py") for p in paths)
