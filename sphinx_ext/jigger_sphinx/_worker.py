@@ -1,24 +1,21 @@
-"""The worker process that runs a document's examples (private).
+"""The worker process that runs documents' examples (private).
 
 Started by :class:`jigger_sphinx.runner.Runner` with a small bootstrap that
 loads this directory as the private package ``_jigger_engine`` (so starting a
-worker never imports ``jigger_sphinx/__init__`` or Sphinx). It speaks a
-pickle protocol on its original stdin/stdout, which it moves to private file
-descriptors at start; the reader's code sees /dev/null on fds 0 and 1, and its
-``sys.stdout``/``sys.stderr`` are captured per example.
+worker never imports ``jigger_sphinx/__init__`` or Sphinx). It speaks the
+protocol of :mod:`jigger_sphinx._protocol` on its original stdin/stdout,
+which it moves to private file descriptors at start; the reader's code sees
+/dev/null on fds 0 and 1, and its ``sys.stdout``/``sys.stderr`` are captured
+per example.
 
-Messages to the parent are framed: an 8-byte length, the ``time.monotonic()``
-at which the message was sent (a double), then the pickle; the parent reads
-them only when it collects a document, so it needs the worker's own times.
-Messages from the parent: ``("init", {"sys_path": [...], "progress_fd": fd})``,
-``("run", payload)``, ``("quit",)``. The worker first sends ``("ready", pid)``;
-for a run it sends ``("stale",)`` and exits when a module that examples
-imported changed on disk, else ``("setup", None)`` after the setup code, then
-one ``("result", index, status, lineno, summary, detail, duration)`` per
-example in order, then ``("end",)`` (or ``("error", text)`` on a bug of ours).
-The parent times each example from the previous message's send time; before each example
-and each statement of a transcript the worker writes (index, line) to the
-progress file, so a timeout or crash names the line.
+The worker stays warm (it imports what the setup code imports, once) and
+forks one child per document: the child runs the examples in a process group
+of its own, reports each result and the modules it had loaded, and exits;
+the worker kills what is left of the group and sends ``end`` with the
+child's exit status. Before each example and each statement of a transcript
+the child writes (index, line) to the progress file, and the worker writes
+the child's pid after them, so a timeout or a crash names the line and the
+runner can stop the child.
 """
 
 from __future__ import annotations
@@ -950,11 +947,15 @@ def _watch_parent(parent: int, runner: int) -> None:
         time.sleep(0.5)
         try:
             os.kill(runner, 0)
+            gone = os.getppid() != parent
         except ProcessLookupError:
-            os._exit(3)
+            gone = True
         except OSError:
-            pass
-        if os.getppid() != parent:
+            gone = os.getppid() != parent
+        if gone:
+            # this process and what its examples started
+            with contextlib.suppress(OSError):
+                os.killpg(os.getpgid(0), signal.SIGKILL)
             os._exit(3)
 
 

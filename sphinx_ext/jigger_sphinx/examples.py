@@ -3,10 +3,12 @@
 The flow, per build:
 
 ``env-get-outdated``
-    fingerprint the code the examples run against, once: the files under each
-    ``jigger_watch`` path, and the installed version of the distributions the
-    examples import. A document whose stored examples depended on something
-    that changed is read again, so its examples run again.
+    check what each stored document's examples depended on: the file of every
+    module they had loaded (as the worker reported it), the interpreter, the
+    examples' ``sys.path`` (and its directories, after a failed import), the
+    files under each ``jigger_watch`` path, and the installed version of the
+    distributions they import. A document whose stored examples depended on
+    something that changed is read again, so its examples run again.
 ``env-before-read-docs``
     note which documents this build reads.
     Start the worker process, so that it boots while the first documents
@@ -27,10 +29,11 @@ The flow, per build:
 ``build-finished``
     stop the runner's worker processes.
 
-What a document depends on: a watched path counts for a document when the
-examples (or ``jigger_setup``) import a module named like the path (the
-directory's name, or the file's name without ``.py``); a watched path that is
-not a Python module or package counts for every document with examples.
+What a document depends on, besides what the worker reports: a watched path
+counts for a document when the examples (or ``jigger_setup``) import a module
+named like the path (the directory's name, or the file's name without
+``.py``); a watched path that is not a Python module or package (data files)
+counts for every document with examples.
 """
 
 from __future__ import annotations
@@ -292,11 +295,26 @@ def _fingerprint(path: str) -> str:
 
 
 #: The interpreter the examples run on: the standard library's key.
-_INTERPRETER = f"{sys.executable} {sys.version}"
+_INTERPRETER = f"{os.path.realpath(sys.executable)} {sys.version}"
 
 
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _launcher_dir() -> str | None:
+    """The ``sys.path`` entry Python added for how this process was started:
+    the script's directory (``sphinx-build``'s ``bin/``), or the working
+    directory for ``python -m`` and ``-c``."""
+    argv = list(getattr(sys, "orig_argv", ()))
+    # the interpreter's own options: what comes before the program's argv
+    own = argv[: max(len(argv) - len(sys.argv) + 1, 0)]
+    if "-m" in own or "-c" in own:
+        return os.path.abspath(os.getcwd())
+    script = sys.argv[0] if sys.argv else ""
+    if script and os.path.isfile(script):
+        return os.path.dirname(os.path.abspath(script))
+    return None
 
 
 def _stat(path: str) -> str | None:
@@ -364,13 +382,16 @@ class ExamplesSession:
         self._watch = watch
         self._versions = {}
         self._stats = {}
-        # duplicates change no import (conf.py run twice in one process)
+        # duplicates change no import (conf.py run twice in one process);
+        # the directory of the script that started the build (sphinx-build's
+        # bin/) is no reason to run everything again when another starts it
         entries = list(
             dict.fromkeys(
                 os.path.abspath(p) for p in runner_options(app.config)["sys_path"]
             )
         )
-        self._sys_path = _digest(repr(entries))
+        launcher = _launcher_dir()
+        self._sys_path = _digest(repr([p for p in entries if p != launcher]))
         self._dirs = _digest(repr([(p, _stat(p)) for p in entries]))
 
     def _dist_version(self, name: str) -> str | None:

@@ -1,4 +1,4 @@
-"""Run a document's examples in a reused worker subprocess.
+"""Run each document's examples in a fresh child of a warm worker process.
 
 :class:`Runner` is the only public name. It needs no Sphinx; the Sphinx side
 (and the pytest plugin) hand it :class:`~jigger_sphinx.model.Example` lists.
@@ -433,12 +433,20 @@ class Runner:
     later examples are reported ``not-run`` with the reason), or a worker
     that dies (``os._exit``, a segfault: the exit code or signal is named).
 
-    **Reuse.** The worker is started once and reused for every document
-    (imported modules stay imported, which makes later documents fast); it is
-    replaced after a timeout or a crash, and before a document when a module
-    that earlier examples imported from outside the Python installation (the
-    project's own code) has changed on disk, so examples always run against
-    the current code. :meth:`restart` replaces it on demand.
+    **Fresh state.** The worker is started once and stays warm: it imports
+    ``preload`` once, then forks a child per document (a fresh process per
+    document where ``os.fork`` does not exist), so every document starts
+    from the same interpreter state whatever ran before. The child runs in a
+    process group of its own, which is killed when the document ends: the
+    threads and processes an example leaves behind end with it. The worker
+    is replaced after a timeout, when results were forged, and before a
+    document when a preloaded module outside the Python installation has
+    changed on disk. :meth:`restart` replaces it on demand.
+
+    **Limits.** ``memory_limit`` bytes of address space per document
+    (``RLIMIT_AS``; an example that needs more fails naming the limit and
+    the rest of the document is not run); failure summaries and details are
+    bounded in size (:mod:`jigger_sphinx._protocol`).
 
     :param timeout: seconds one example (or the setup code) may run.
     :param max_output: characters one example may write to stdout and
@@ -448,6 +456,9 @@ class Runner:
         ``sys.path`` is never changed.
     :param env: environment variables set for the worker, on top of
         ``os.environ``.
+    :param memory_limit: bytes of address space each document's process may
+        use; ``0`` for no limit.
+    :param preload: modules the warm worker imports once (failures ignored).
 
     A runner is a context manager; :meth:`close` stops the worker. Calls are
     serialised by a lock; after ``os.fork()`` the child process starts its

@@ -468,3 +468,69 @@ def test_a_documents_state_never_reaches_the_next(
     )
     parallel.build()
     assert _example_warnings(parallel, warnings_of) == []
+
+
+# -- hostile examples -------------------------------------------------------------
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            return fh.read().rsplit(")", 1)[-1].split()[0] != "Z"
+    except (ProcessLookupError, FileNotFoundError):
+        return False
+
+
+def _engine_processes() -> list[int]:
+    """Processes running the examples worker's bootstrap, started by us."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                cmdline = fh.read()
+        except OSError:
+            continue
+        if b"_jigger_engine" in cmdline and _alive(int(entry)):
+            found.append(int(entry))
+    return found
+
+
+@pytest.mark.skipif(
+    not os.path.isdir("/proc") or not hasattr(os, "fork"), reason="Linux"
+)
+def test_hostile_examples_are_reported_and_leave_nothing_running(
+    make_app: Callable[..., SphinxTestApp],
+    copy_root: Callable[[str], Path],
+    warnings_of: Warnings,
+) -> None:
+    before = set(_engine_processes())
+    srcdir = copy_root("ex-hostile")
+    app = _build(make_app, srcdir, "jigger-check")
+    found = _example_warnings(app, warnings_of)
+    locations = [where for where, _ in found]
+    messages = dict(found)
+    assert messages["b_hogs_memory.rst:4"].startswith("memory limit of 512 MiB reached")
+    assert "reached the memory limit (line 4)" in messages["b_hogs_memory.rst:6"]
+    assert messages["c_dies.rst:8"] == "the worker process exited with code 9"
+    assert messages["d_forges.rst:4"] == (
+        "the example wrote into the examples worker's result channel"
+    )
+    assert messages["e_hangs.rst:7"] == "timed out after 2s"
+    assert not any(where.startswith(("a_", "f_")) for where in locations), found
+    assert "c_dies.rst:4" not in messages
+    # the forged result did not pass d_forges.rst:13
+    forged = get_domain(app.env).results["d_forges"].outcomes
+    assert [o.status for o in forged] == ["failed", "not-run"]
+    assert [o.status for o in get_domain(app.env).results["f_is_fine"].outcomes] == [
+        "passed"
+    ]
+    pids = [int(line) for line in (srcdir / "pids.txt").read_text().split()]
+    assert len(pids) == 2
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and any(map(_alive, pids)):
+        time.sleep(0.05)
+    assert not any(map(_alive, pids))
+    assert set(_engine_processes()) <= before

@@ -1051,3 +1051,19 @@ def test_what_a_document_imported_is_reported(runner: Runner, tmp_path: Path) ->
     # the standard library is keyed by the interpreter, not file by file
     assert not any(p.endswith(os.sep + "json" + os.sep + "__init__.py") for p in paths)
     assert "not_there_xyz" in pending.deps["missing"]
+
+
+def test_a_huge_http_body_is_a_bounded_failure_not_a_timeout() -> None:
+    app = (
+        "def app(environ, start_response):\n"
+        "    start_response('200 OK', [('Content-Type', 'text/plain')])\n"
+        "    return [('line of a huge body\\n' * 1_000_000).encode()]\n"
+    )
+    with Runner(timeout=10) as runner:
+        outcomes = runner.run_document(
+            [ex("code", app, 1), http("GET /\n\nHTTP/1.1 200 OK\n\nsmall\n", 5)]
+        )
+    outcome = outcomes[1]
+    assert outcome.status == "failed"
+    assert outcome.summary.startswith("body: expected 'small'")
+    assert len(outcome.detail) < 50_000
