@@ -90,6 +90,8 @@ class Msg:
 
     ``ready``
         booted (``pid``).
+    ``child``
+        the process that runs the document (``pid``), sent first.
     ``stale``
         a module the warm worker imported changed on disk: it exits, the
         runner starts another and sends the document again.
@@ -116,6 +118,7 @@ class Msg:
     QUIT = "quit"
     READY = "ready"
     STALE = "stale"
+    CHILD = "child"
     SETUP = "setup"
     RESULT = "result"
     DEPS = "deps"

@@ -13,9 +13,9 @@ forks one child per document: the child runs the examples in a process group
 of its own, reports each result and the modules it had loaded, and exits;
 the worker kills what is left of the group and sends ``end`` with the
 child's exit status. Before each example and each statement of a transcript
-the child writes (index, line) to the progress file, and the worker writes
-the child's pid after them, so a timeout or a crash names the line and the
-runner can stop the child.
+the child writes (index, line) to the progress file, so a timeout or a crash
+names the line; the worker sends the child's pid first, so the runner can
+stop the child.
 """
 
 from __future__ import annotations
@@ -994,10 +994,15 @@ class _ModuleLog:
     def __init__(self) -> None:
         self.count = -1
         self.names: set[str] = set()
+        self.pending: list[list[Any]] = []
+        if _BASE:  # what the warm worker had loaded, looked at once
+            self.names = set(_BASE[0].names)
+            self.pending = list(_BASE[1])
 
     def new(self) -> list[list[Any]]:
+        pending, self.pending = self.pending, []
         if len(sys.modules) == self.count:
-            return []
+            return pending
         if not _STDLIB:
             _STDLIB.extend(_stdlib_dirs())
         stdlib, site = _STDLIB
@@ -1018,10 +1023,22 @@ class _ModuleLog:
                 continue
             found.append([os.path.abspath(path), st.st_mtime_ns, st.st_size])
         self.count = len(sys.modules)
-        return found
+        return pending + found
 
 
 _STDLIB: list[tuple[str, ...]] = []
+#: The warm worker's own modules: its log and their files (see _prime).
+_BASE: list[Any] = []
+
+
+def _prime() -> None:
+    """Look at the warm worker's loaded modules once, so that each child
+    only looks at what its examples load (a ``realpath`` per module adds up
+    to milliseconds per document otherwise)."""
+    _BASE.clear()
+    log = _ModuleLog()
+    found = log.new()
+    _BASE.extend([log, found])
 
 
 def _limit_memory(limit: int) -> None:
@@ -1124,13 +1141,6 @@ def _serve_document(
 _RUNNER_PID = [0]
 
 
-def _note_child(progress_fd: int | None, pid: int) -> None:
-    """Tell the runner which process runs the document now (so a timeout
-    can stop it and everything it started)."""
-    if progress_fd is not None:
-        os.pwrite(progress_fd, struct.pack("<q", pid), 16)
-
-
 def _run(channel: _Channel, payload: dict[str, Any], progress_fd: int | None) -> bool:
     """Run one document in a fresh child; ``True`` when this process must
     exit afterwards (no ``fork``: the document ran here)."""
@@ -1143,7 +1153,9 @@ def _run(channel: _Channel, payload: dict[str, Any], progress_fd: int | None) ->
     pid = os.fork()
     if pid == 0:
         _run_in_child(channel, payload, progress_fd)
-    _note_child(progress_fd, pid)
+    # Which process runs the document, so a timeout can stop it and what it
+    # started (a message: the progress file is writable by the examples).
+    channel.send({"type": Msg.CHILD, "pid": pid})
     while True:
         try:
             _, status = os.waitpid(pid, 0)
@@ -1153,7 +1165,6 @@ def _run(channel: _Channel, payload: dict[str, Any], progress_fd: int | None) ->
     # What the example started and left running ends with the document.
     with contextlib.suppress(OSError):
         os.killpg(pid, signal.SIGKILL)
-    _note_child(progress_fd, 0)
     code = os.waitstatus_to_exitcode(status)
     channel.send({"type": Msg.END, "status": code, "fresh": False})
     return False
@@ -1213,6 +1224,7 @@ def main() -> None:
             watch = ModuleWatch()
             _preload(list(message.get("preload", ())))
             watch.update()
+            _prime()
         elif kind == Msg.RUN:
             if watch.stale():
                 channel.send({"type": Msg.STALE})

@@ -71,18 +71,12 @@ _FORGED = "<forged>"
 DEFAULT_MEMORY_LIMIT = 2 * 1024**3
 
 
-def _child_pid(progress: IO[bytes]) -> int:
-    """The process that runs a document now, as the worker noted it (0: none)."""
-    with contextlib.suppress(OSError, struct.error, ValueError):
-        return int(struct.unpack("<q", os.pread(progress.fileno(), 8, 16))[0])
-    return 0
-
-
-def _kill_child(progress: IO[bytes]) -> None:
-    """Kill the process running a document, and its process group."""
-    pid = _child_pid(progress)
+def _kill_child(child: list[int]) -> None:
+    """Kill the process running a document (as the worker named it), and
+    its process group."""
+    pid, child[0] = child[0], 0
     if pid > 0 and hasattr(os, "killpg"):
-        with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError, OverflowError):
             os.killpg(pid, signal.SIGKILL)
 
 
@@ -228,6 +222,8 @@ class _Worker:
         )
         assert self.proc.stdout is not None
         self.token = secrets.token_bytes(TOKEN_SIZE)
+        #: the process running the current document (0: none)
+        self.child = [0]
         self.messages = _Messages(self.proc.stdout, self.token)
         self.finalizer = weakref.finalize(
             self,
@@ -236,6 +232,7 @@ class _Worker:
             self.proc,
             (self.stderr, self.progress),
             self.scratch,
+            self.child,
         )
         assert self.proc.stdin is not None
         with contextlib.suppress(OSError):
@@ -287,7 +284,7 @@ class _Worker:
         """The line the worker noted last, if it was in example ``index``."""
         with contextlib.suppress(OSError, struct.error):
             at, line = struct.unpack("<qq", os.pread(self.progress.fileno(), 16, 0))
-            if at == index:
+            if at == index and 0 < line < 1 << 31:  # examples can write there
                 return int(line)
         return None
 
@@ -304,7 +301,7 @@ class _Worker:
         """Ask a running worker for its stack (faulthandler), briefly."""
         if not hasattr(signal, "SIGUSR1") or self.proc.poll() is not None:
             return ""
-        pid = _child_pid(self.progress) or self.proc.pid
+        pid = self.child[0] or self.proc.pid
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGUSR1)
         end = time.monotonic() + 0.3
@@ -328,13 +325,13 @@ def _cleanup(
     proc: subprocess.Popen[bytes],
     files: Sequence[IO[bytes]],
     scratch: str,
+    child: list[int],
 ) -> None:
     """Stop a worker and remove its files, in the process that started it
     only (a forked child holding a copy must leave the parent's worker be)."""
     if os.getpid() != owner:
         return
-    if len(files) > 1:
-        _kill_child(files[1])
+    _kill_child(child)
     _kill(proc, *files)
     _rmtree(scratch)
 
@@ -757,7 +754,9 @@ class Runner:
                 if kind == _FORGED:
                     self._forged(examples, outcomes, current, message["text"])
                     break
-                if kind == Msg.SETUP:
+                if kind == Msg.CHILD:
+                    worker.child[0] = int(message["pid"])
+                elif kind == Msg.SETUP:
                     current = 0
                 elif kind == Msg.RESULT:
                     index = message["index"]
@@ -779,6 +778,7 @@ class Runner:
                     pending.modules.extend(message.get("modules", ()))
                     pending.deps = message
                 elif kind == Msg.END:
+                    worker.child[0] = 0
                     if current < len(examples):
                         self._child_died(
                             examples, outcomes, current, worker, offset, message

@@ -483,7 +483,8 @@ def _alive(pid: int) -> bool:
 
 
 def _engine_processes() -> list[int]:
-    """Processes running the examples worker's bootstrap, started by us."""
+    """Processes running the examples worker's bootstrap that this process
+    started."""
     found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -493,7 +494,14 @@ def _engine_processes() -> list[int]:
                 cmdline = fh.read()
         except OSError:
             continue
-        if b"_jigger_engine" in cmdline and _alive(int(entry)):
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii") as fh:
+                parent = int(fh.read().rsplit(")", 1)[-1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        # ours only: other builds may run on the same machine
+        mine = b"_jigger_engine" in cmdline and parent == os.getpid()
+        if mine and _alive(int(entry)):
             found.append(int(entry))
     return found
 
