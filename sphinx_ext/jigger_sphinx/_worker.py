@@ -3,7 +3,7 @@
 Started by :class:`jigger_sphinx.runner.Runner` with a small bootstrap that
 loads this directory as the private package ``_jigger_engine`` (so starting a
 worker never imports ``jigger_sphinx/__init__`` or Sphinx). It speaks the
-protocol of :mod:`jigger_sphinx._protocol` on its original stdin/stdout,
+protocol of ``jigger_sphinx._protocol`` on its original stdin/stdout,
 which it moves to private file descriptors at start; the reader's code sees
 /dev/null on fds 0 and 1, and its ``sys.stdout``/``sys.stderr`` are captured
 per example.
@@ -1057,7 +1057,7 @@ def _limit_memory(limit: int) -> None:
 
 class _Channel:
     """The worker's side of the protocol: frames in on ``fd_in``, out on
-    ``fd_out`` (see :mod:`jigger_sphinx._protocol`)."""
+    ``fd_out`` (see ``jigger_sphinx._protocol``)."""
 
     def __init__(self, fd_in: int, fd_out: int) -> None:
         self.fd_in = fd_in

@@ -443,7 +443,7 @@ class Runner:
     **Limits.** ``memory_limit`` bytes of address space per document
     (``RLIMIT_AS``; an example that needs more fails naming the limit and
     the rest of the document is not run); failure summaries and details are
-    bounded in size (:mod:`jigger_sphinx._protocol`).
+    bounded in size (``jigger_sphinx._protocol``).
 
     :param timeout: seconds one example (or the setup code) may run.
     :param max_output: characters one example may write to stdout and
@@ -947,7 +947,7 @@ class PendingDocument:
         self.sent = False
         self.sent_at = 0.0
         #: What the examples ran against, as the worker reported it (the
-        #: ``deps`` message of :mod:`jigger_sphinx._protocol`), once collected.
+        #: ``deps`` message of ``jigger_sphinx._protocol``), once collected.
         self.deps: dict[str, Any] | None = None
         #: ``[path, mtime_ns, size]`` of the modules (outside the standard
         #: library) the examples had loaded, as far as the worker reported
