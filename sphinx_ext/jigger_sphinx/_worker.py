@@ -1017,6 +1017,10 @@ class _ModuleLog:
             real = os.path.realpath(path)
             if real.startswith(stdlib) and not real.startswith(site):
                 continue
+            if _SCRATCH and real.startswith(_SCRATCH[0]):
+                # written by the examples themselves into their working
+                # directory: gone by the next build
+                continue
             try:
                 st = os.stat(path)
             except OSError:
@@ -1027,6 +1031,8 @@ class _ModuleLog:
 
 
 _STDLIB: list[tuple[str, ...]] = []
+#: The examples' working directory (emptied after each document).
+_SCRATCH: list[str] = []
 #: The warm worker's own modules: its log and their files (see _prime).
 _BASE: list[Any] = []
 
@@ -1121,6 +1127,7 @@ def _serve_document(
     """Run one document in this process and send what it used."""
     missing = _MissingFinder()
     sys.meta_path.append(missing)
+    _SCRATCH[:] = [os.path.join(os.path.realpath(payload["cwd"]), "")]
     _limit_memory(payload.get("memory_limit", 0))
     document = Document(payload, channel.send, progress_fd)
     try:

@@ -391,7 +391,8 @@ class ExamplesSession:
             )
         )
         launcher = _launcher_dir()
-        self._sys_path = _digest(repr([p for p in entries if p != launcher]))
+        entries = [p for p in entries if p != launcher]
+        self._sys_path = _digest(repr(entries))
         self._dirs = _digest(repr([(p, _stat(p)) for p in entries]))
 
     def _dist_version(self, name: str) -> str | None:

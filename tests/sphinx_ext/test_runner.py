@@ -1042,7 +1042,16 @@ def test_what_a_document_imported_is_reported(runner: Runner, tmp_path: Path) ->
     (tmp_path / "dep_mod_xyz.py").write_text("VALUE = 1\n")
     with Runner(sys_path=[str(tmp_path)]) as own:
         pending = own.submit_document(
-            [pycon(">>> import dep_mod_xyz, json\n>>> import not_there_xyz\n")]
+            [
+                pycon(">>> import dep_mod_xyz, json\n>>> import not_there_xyz\n"),
+                # a module the examples write into their working directory is
+                # gone by the next build: not something to key the cache on
+                pycon(
+                    ">>> _ = open('made_here_xyz.py', 'w').write('X = 1')\n"
+                    ">>> import made_here_xyz\n",
+                    20,
+                ),
+            ]
         )
         pending.outcomes()
     assert pending.deps is not None
@@ -1051,6 +1060,7 @@ def test_what_a_document_imported_is_reported(runner: Runner, tmp_path: Path) ->
     # the standard library is keyed by the interpreter, not file by file
     assert not any(p.endswith(os.sep + "json" + os.sep + "__init__.py") for p in paths)
     assert "not_there_xyz" in pending.deps["missing"]
+    assert not any(p.endswith("made_here_xyz.py") for p in paths)
 
 
 def test_a_huge_http_body_is_a_bounded_failure_not_a_timeout() -> None:
