@@ -1,24 +1,21 @@
-"""The worker process that runs a document's examples (private).
+"""The worker process that runs documents' examples (private).
 
 Started by :class:`jigger_sphinx.runner.Runner` with a small bootstrap that
 loads this directory as the private package ``_jigger_engine`` (so starting a
-worker never imports ``jigger_sphinx/__init__`` or Sphinx). It speaks a
-pickle protocol on its original stdin/stdout, which it moves to private file
-descriptors at start; the reader's code sees /dev/null on fds 0 and 1, and its
-``sys.stdout``/``sys.stderr`` are captured per example.
+worker never imports ``jigger_sphinx/__init__`` or Sphinx). It speaks the
+protocol of ``jigger_sphinx._protocol`` on its original stdin/stdout,
+which it moves to private file descriptors at start; the reader's code sees
+/dev/null on fds 0 and 1, and its ``sys.stdout``/``sys.stderr`` are captured
+per example.
 
-Messages to the parent are framed: an 8-byte length, the ``time.monotonic()``
-at which the message was sent (a double), then the pickle; the parent reads
-them only when it collects a document, so it needs the worker's own times.
-Messages from the parent: ``("init", {"sys_path": [...], "progress_fd": fd})``,
-``("run", payload)``, ``("quit",)``. The worker first sends ``("ready", pid)``;
-for a run it sends ``("stale",)`` and exits when a module that examples
-imported changed on disk, else ``("setup", None)`` after the setup code, then
-one ``("result", index, status, lineno, summary, detail, duration)`` per
-example in order, then ``("end",)`` (or ``("error", text)`` on a bug of ours).
-The parent times each example from the previous message's send time; before each example
-and each statement of a transcript the worker writes (index, line) to the
-progress file, so a timeout or crash names the line.
+The worker stays warm (it imports what the setup code imports, once) and
+forks one child per document: the child runs the examples in a process group
+of its own, reports each result and the modules it had loaded, and exits;
+the worker kills what is left of the group and sends ``end`` with the
+child's exit status. Before each example and each statement of a transcript
+the child writes (index, line) to the progress file, so a timeout or a crash
+names the line; the worker sends the child's pid first, so the runner can
+stop the child.
 """
 
 from __future__ import annotations
@@ -30,7 +27,6 @@ import faulthandler
 import io
 import linecache
 import os
-import pickle
 import signal
 import struct
 import sys
@@ -43,9 +39,21 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import Any
 
 from . import engine_check
+from ._protocol import (
+    MAX_DETAIL,
+    MAX_SUMMARY,
+    ExampleData,
+    FrameReader,
+    Msg,
+    ProtocolError,
+    bound,
+    encode,
+    option_flags,
+    unpack_example,
+)
 from .parse import (
     ParseError,
     Statement,
@@ -54,23 +62,13 @@ from .parse import (
     split_expected_exception,
 )
 
-# The fields of an Example, in order, as the parent sends them.
-ExampleTuple = tuple[
-    str, str, str, int, str | None, tuple[tuple[str, bool], ...], str | None,
-    str | None, str | None, str | None,
-    tuple[tuple[str | None, str, tuple[tuple[str, bool], ...]], ...],
-]  # fmt: skip
-
-#: The frame header of a message to the parent: payload length, send time.
-_FRAME = struct.Struct("<Qd")
 _THIS_FILE = os.path.abspath(__file__)
 _FUTURE_FLAGS: list[tuple[str, object, int]] = [
     (name, feature, feature.compiler_flag)
     for name in __future__.all_feature_names
     for feature in [getattr(__future__, name)]
 ]
-_FLAG_NAMES = __import__("doctest").OPTIONFLAGS_BY_NAME
-_SKIP = _FLAG_NAMES["SKIP"]
+_SKIP = __import__("doctest").OPTIONFLAGS_BY_NAME["SKIP"]
 
 
 class _ConditionFailed(Exception):
@@ -240,7 +238,7 @@ class Document:
     def __init__(
         self,
         payload: dict[str, Any],
-        send: Callable[[tuple[Any, ...]], None],
+        send: Callable[[dict[str, Any]], None],
         progress_fd: int | None = None,
     ):
         self.setup: str = payload["setup"]
@@ -250,7 +248,10 @@ class Document:
         self.doctest_flags: int = payload.get("doctest_flags", 0)
         self.max_output: int = payload["max_output"]
         self.cwd: str = payload["cwd"]
-        self.examples: list[ExampleTuple] = payload["examples"]
+        self.examples = [unpack_example(e) for e in payload["examples"]]
+        self.memory_limit: int = payload.get("memory_limit", 0)
+        self.memory_hit = False  # an example ran out of memory under the limit
+        self.modules = _ModuleLog()
         self.send = send
         self.progress_fd = progress_fd
         self._parsed: dict[tuple[str, str, int], list[Statement] | ParseError] = {}
@@ -327,6 +328,8 @@ class Document:
             flood = True
         except BaseException as caught:
             exc = caught
+            if isinstance(caught, MemoryError) and self.memory_limit:
+                self.memory_hit = True
         finally:
             sys.stdout, sys.stderr = saved
         return _Run(out.getvalue(), err.getvalue(), exc, flood)
@@ -536,8 +539,15 @@ class Document:
 
     # -- one example, the document ------------------------------------------
 
-    def run_example(self, ex: ExampleTuple) -> tuple[str, int, str, str]:
-        kind, source, path, lineno, want, options, skip, skip_if, xfail = ex[:9]
+    def run_example(self, ex: ExampleData) -> tuple[str, int, str, str]:
+        kind, path, lineno = ex.kind, ex.path, ex.lineno
+        want, options, skip, skip_if, xfail = (
+            ex.want,
+            ex.options,
+            ex.skip,
+            ex.skip_if,
+            ex.xfail,
+        )
         self.setup_block = kind == "setup"
         if kind == "pycon" and not self.tests_run:
             self.tests_run = True
@@ -561,9 +571,9 @@ class Document:
                 )
             if run:
                 return "skipped", lineno, f"skip-if {skip_if!r} is true", ""
-        if kind == "code" and ex[10]:
+        if kind == "code" and ex.outputs:
             try:
-                chosen = self.choose_output(ex[10], path, lineno)
+                chosen = self.choose_output(ex.outputs, path, lineno)
             except _ConditionFailed as failed:
                 return "failed", lineno, failed.summary, failed.detail
             if chosen is not None:
@@ -571,18 +581,10 @@ class Document:
                 flags = self.flags_for(output_options)
             else:
                 want = None
-        if kind == "pycon":
-            result = self.run_pycon(source, path, lineno, flags)
-        elif kind in ("code", "setup"):
-            if kind == "setup":
-                # sphinx.ext.doctest expects its setup and cleanup code to
-                # print nothing; the document's own setup blocks may print
-                want = "" if self.group is not None else None
-            result = self.run_code(source, path, lineno, want, flags)
-        elif kind == "http":
-            result = self.run_http(source, path, lineno, flags)
-        else:
+        evaluator = EVALUATORS.get(kind)
+        if evaluator is None:
             return "failed", lineno, f"unknown example kind {kind!r}", ""
+        result = evaluator(self, ex, want, flags)
         detail = result.detail
         summary = result.summary
         if result.more:
@@ -623,13 +625,8 @@ class Document:
         return None
 
     def flags_for(self, options: tuple[tuple[str, bool], ...]) -> int:
-        flags = self.base_flags if self.group is None else self.doctest_flags
-        for name, on in options:
-            flag = _FLAG_NAMES.get(name.strip().upper())
-            if flag is None:
-                raise ValueError(f"unknown doctest option {name!r}")
-            flags = flags | flag if on else flags & ~flag
-        return flags
+        base = self.base_flags if self.group is None else self.doctest_flags
+        return option_flags(options, base)
 
     def execute_eval(self, expr: str, path: str, lineno: int) -> object:
         """Evaluate a skip-if expression; returns its value or the exception."""
@@ -645,8 +642,8 @@ class Document:
         tracebacks show the documentation's lines; returns what to restore."""
         files: dict[str, dict[int, str]] = {}
         for ex in self.examples:
-            kind, source, path, lineno = ex[0], ex[1], ex[2], ex[3]
-            if ex[9] is not None:  # compiled as <doctest GROUP[N]>
+            kind, source, path, lineno = ex.kind, ex.source, ex.path, ex.lineno
+            if ex.group is not None:  # compiled as <doctest GROUP[N]>
                 continue
             lines = files.setdefault(path, {})
             if kind == "pycon":
@@ -719,7 +716,20 @@ class Document:
     def send_result(
         self, index: int, status: str, lineno: int, summary: str, detail: str, t: float
     ) -> None:
-        self.send(("result", index, status, lineno, summary, detail, t))
+        self.send(
+            {
+                "type": Msg.RESULT,
+                "index": index,
+                "status": status,
+                "lineno": lineno,
+                "summary": bound(summary, MAX_SUMMARY),
+                "detail": bound(detail, MAX_DETAIL),
+                "duration": t,
+                # the modules loaded so far and not yet reported: what the
+                # document depends on, even if it later dies or times out
+                "modules": self.modules.new(),
+            }
+        )
 
     def enter_namespace(self, group: str | None) -> _Result | None:
         """Start the namespace of ``group`` and run the setup code in it;
@@ -757,7 +767,7 @@ class Document:
         examples of one group, or of the document's own namespace, are
         consecutive)."""
         n = len(self.examples)
-        groups = [ex[9] for ex in self.examples]
+        groups = [ex.group for ex in self.examples]
         i = 0
         while i < n:
             group = groups[i]
@@ -766,12 +776,12 @@ class Document:
                 end += 1
             setup_failure = self.enter_namespace(group)
             if i == 0:  # the parent times the first example from here
-                self.send(("setup", None))
+                self.send({"type": Msg.SETUP})
             if setup_failure is not None:
                 self.send_result(
                     i,
                     "failed",
-                    self.examples[i][3],
+                    self.examples[i].lineno,
                     f"setup code failed: {setup_failure.summary}",
                     setup_failure.detail,
                     0.0,
@@ -780,7 +790,7 @@ class Document:
                     self.send_result(
                         j,
                         "not-run",
-                        self.examples[j][3],
+                        self.examples[j].lineno,
                         "not run: the document's setup code failed",
                         "",
                         0.0,
@@ -791,13 +801,16 @@ class Document:
             for j in range(i, end):
                 start = time.perf_counter()
                 self.index = j
-                self.progress(self.examples[j][3])
+                self.progress(self.examples[j].lineno)
                 try:
                     status, lineno, summary, detail = self.run_example(self.examples[j])
                 except BaseException as exc:  # a bug of ours: report, keep going
-                    status, lineno = "failed", self.examples[j][3]
+                    status, lineno = "failed", self.examples[j].lineno
                     summary = f"internal error in the examples worker: {exc!r}"
                     detail = format_traceback(exc)
+                if self.memory_hit:
+                    self.out_of_memory(j, lineno, summary, detail, start)
+                    return
                 if j == end - 1:
                     cleanup_failure = self.leave_namespace()
                     if cleanup_failure is not None and status != "failed":
@@ -811,7 +824,82 @@ class Document:
                     j, status, lineno, summary, detail, time.perf_counter() - start
                 )
             i = end
-        self.send(("end",))
+
+    def out_of_memory(
+        self, index: int, lineno: int, summary: str, detail: str, start: float
+    ) -> None:
+        """Report example ``index`` as having hit the memory limit, and the
+        document's later examples as not run (the process may be in no state
+        to run them)."""
+        limit = _size(self.memory_limit)
+        self.send_result(
+            index,
+            "failed",
+            lineno,
+            f"memory limit of {limit} reached ({summary})",
+            "the example asked for more memory than jigger_example_memory "
+            f"({limit}) allows\n\n{detail}",
+            time.perf_counter() - start,
+        )
+        for j in range(index + 1, len(self.examples)):
+            self.send_result(
+                j,
+                "not-run",
+                self.examples[j].lineno,
+                "not run: an earlier example in this document reached the "
+                f"memory limit (line {lineno})",
+                "",
+                0.0,
+            )
+
+
+def _size(n: int) -> str:
+    """``n`` bytes, in the largest binary unit that keeps it whole-ish.
+
+    >>> _size(2 * 1024**3), _size(1536 * 1024**2), _size(1000)
+    ('2 GiB', '1.5 GiB', '1000 bytes')
+    """
+    for unit, factor in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if n >= factor:
+            return f"{n / factor:g} {unit}"
+    return f"{n} bytes"
+
+
+#: How a ``result`` for an example whose expected output is ``want``
+#: and flags are ``flags`` is computed, by example kind: adding a kind is
+#: one function here (and the collector's side).
+Evaluator = Callable[["Document", ExampleData, "str | None", int], _Result]
+
+
+def _eval_pycon(
+    doc: Document, ex: ExampleData, want: str | None, flags: int
+) -> _Result:
+    return doc.run_pycon(ex.source, ex.path, ex.lineno, flags)
+
+
+def _eval_code(doc: Document, ex: ExampleData, want: str | None, flags: int) -> _Result:
+    return doc.run_code(ex.source, ex.path, ex.lineno, want, flags)
+
+
+def _eval_setup(
+    doc: Document, ex: ExampleData, want: str | None, flags: int
+) -> _Result:
+    # sphinx.ext.doctest expects its setup and cleanup code to print
+    # nothing; the document's own setup blocks may print
+    quiet = "" if doc.group is not None else None
+    return doc.run_code(ex.source, ex.path, ex.lineno, quiet, flags)
+
+
+def _eval_http(doc: Document, ex: ExampleData, want: str | None, flags: int) -> _Result:
+    return doc.run_http(ex.source, ex.path, ex.lineno, flags)
+
+
+EVALUATORS: dict[str, Evaluator] = {
+    "pycon": _eval_pycon,
+    "code": _eval_code,
+    "setup": _eval_setup,
+    "http": _eval_http,
+}
 
 
 class ModuleWatch:
@@ -852,18 +940,262 @@ class ModuleWatch:
         return False
 
 
-def _watch_parent(parent: int) -> None:
-    """Exit when the parent process is gone (it cannot kill us any more)."""
+def _watch_parent(parent: int, runner: int) -> None:
+    """Exit when the warm worker or the runner's process is gone (they
+    cannot stop us any more)."""
     while True:
         time.sleep(0.5)
-        if os.getppid() != parent:
+        try:
+            os.kill(runner, 0)
+            gone = os.getppid() != parent
+        except ProcessLookupError:
+            gone = True
+        except OSError:
+            gone = os.getppid() != parent
+        if gone:
+            # this process and what its examples started
+            with contextlib.suppress(OSError):
+                os.killpg(os.getpgid(0), signal.SIGKILL)
             os._exit(3)
+
+
+class _MissingFinder:
+    """Last on ``sys.meta_path``: notes the modules no other finder found
+    (an import that failed, or a fallback that was tried)."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
+        if len(self.names) < 1000:
+            self.names.append(name)
+
+
+def _stdlib_dirs() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The standard library's directories, and the site directories that may
+    sit inside them."""
+    import sysconfig
+
+    paths = sysconfig.get_paths()
+    lib = {paths[k] for k in ("stdlib", "platstdlib") if k in paths}
+    site = {paths[k] for k in ("purelib", "platlib") if k in paths}
+    return (
+        tuple(os.path.join(os.path.realpath(p), "") for p in lib),
+        tuple(os.path.join(os.path.realpath(p), "") for p in site),
+    )
+
+
+class _ModuleLog:
+    """The loaded modules' files not reported yet: ``[path, mtime_ns,
+    size]`` of each outside the standard library (which is keyed by the
+    interpreter's version). Cheap when nothing was imported since the last
+    call (one length check)."""
+
+    def __init__(self) -> None:
+        self.count = -1
+        self.names: set[str] = set()
+        self.pending: list[list[Any]] = []
+        if _BASE:  # what the warm worker had loaded, looked at once
+            self.names = set(_BASE[0].names)
+            self.pending = list(_BASE[1])
+
+    def new(self) -> list[list[Any]]:
+        pending, self.pending = self.pending, []
+        if len(sys.modules) == self.count:
+            return pending
+        if not _STDLIB:
+            _STDLIB.extend(_stdlib_dirs())
+        stdlib, site = _STDLIB
+        found: list[list[Any]] = []
+        for name, module in list(sys.modules.items()):
+            if name in self.names:
+                continue
+            self.names.add(name)
+            path = getattr(module, "__file__", None)
+            if not isinstance(path, str):
+                continue
+            real = os.path.realpath(path)
+            if real.startswith(stdlib) and not real.startswith(site):
+                continue
+            if _SCRATCH and real.startswith(_SCRATCH[0]):
+                # written by the examples themselves into their working
+                # directory: gone by the next build
+                continue
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            found.append([os.path.abspath(path), st.st_mtime_ns, st.st_size])
+        self.count = len(sys.modules)
+        return pending + found
+
+
+_STDLIB: list[tuple[str, ...]] = []
+#: The examples' working directory (emptied after each document).
+_SCRATCH: list[str] = []
+#: The warm worker's own modules: its log and their files (see _prime).
+_BASE: list[Any] = []
+
+
+def _prime() -> None:
+    """Look at the warm worker's loaded modules once, so that each child
+    only looks at what its examples load (a ``realpath`` per module adds up
+    to milliseconds per document otherwise)."""
+    _BASE.clear()
+    log = _ModuleLog()
+    found = log.new()
+    _BASE.extend([log, found])
+
+
+def _limit_memory(limit: int) -> None:
+    if limit <= 0:
+        return
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows
+        return
+    with contextlib.suppress(ValueError, OSError):
+        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+class _Channel:
+    """The worker's side of the protocol: frames in on ``fd_in``, out on
+    ``fd_out`` (see ``jigger_sphinx._protocol``)."""
+
+    def __init__(self, fd_in: int, fd_out: int) -> None:
+        self.fd_in = fd_in
+        self.fd_out = fd_out
+        token = b""
+        while len(token) < 16:
+            chunk = os.read(fd_in, 16 - len(token))
+            if not chunk:
+                raise EOFError
+            token += chunk
+        self.token = token
+        self.reader = FrameReader(token)
+        # Only the process that owns the channel may write to it: a process
+        # that an example forked and that returns into the engine stops at
+        # its first message instead of answering for the real one.
+        self.owner = os.getpid()
+
+    def send(self, message: dict[str, Any]) -> None:
+        if os.getpid() != self.owner:
+            os._exit(0)
+        data = encode(self.token, message)
+        view = memoryview(data)
+        while view:
+            written = os.write(self.fd_out, view)
+            view = view[written:]
+
+    def recv(self) -> dict[str, Any]:
+        while True:
+            found = self.reader.next()
+            if found is not None:
+                return found[1]
+            chunk = os.read(self.fd_in, 1 << 16)
+            if not chunk:
+                raise EOFError
+            self.reader.feed(chunk)
+
+
+def _run_in_child(
+    channel: _Channel, payload: dict[str, Any], progress_fd: int | None
+) -> None:
+    """In the forked child: run the document, report what it used, exit."""
+    code = 0
+    try:
+        with contextlib.suppress(OSError):
+            os.setpgid(0, 0)  # its own group: what it starts ends with it
+        os.close(channel.fd_in)
+        channel.owner = os.getpid()
+        threading.Thread(
+            target=_watch_parent, args=(os.getppid(), _RUNNER_PID[0]), daemon=True
+        ).start()
+        _serve_document(channel, payload, progress_fd)
+    except BaseException:
+        code = 70
+    finally:
+        os._exit(code)
+
+
+def _serve_document(
+    channel: _Channel, payload: dict[str, Any], progress_fd: int | None
+) -> None:
+    """Run one document in this process and send what it used."""
+    missing = _MissingFinder()
+    sys.meta_path.append(missing)
+    _SCRATCH[:] = [os.path.join(os.path.realpath(payload["cwd"]), "")]
+    _limit_memory(payload.get("memory_limit", 0))
+    document = Document(payload, channel.send, progress_fd)
+    try:
+        document.run()
+    except Exception as exc:  # a bug of ours: report
+        channel.send({"type": Msg.ERROR, "text": engine_check.first_line(repr(exc))})
+    channel.send(
+        {
+            "type": Msg.DEPS,
+            "modules": document.modules.new(),
+            "missing": sorted(set(missing.names)),
+            "sys_path": list(sys.path),
+        }
+    )
+
+
+#: The process id of the runner's process (the warm worker's parent).
+_RUNNER_PID = [0]
+
+
+def _run(channel: _Channel, payload: dict[str, Any], progress_fd: int | None) -> bool:
+    """Run one document in a fresh child; ``True`` when this process must
+    exit afterwards (no ``fork``: the document ran here)."""
+    if not hasattr(os, "fork"):  # pragma: no cover - Windows
+        _serve_document(channel, payload, progress_fd)
+        channel.send({"type": Msg.END, "status": 0, "fresh": True})
+        return True
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:
+        _run_in_child(channel, payload, progress_fd)
+    # Which process runs the document, so a timeout can stop it and what it
+    # started (a message: the progress file is writable by the examples).
+    channel.send({"type": Msg.CHILD, "pid": pid})
+    while True:
+        try:
+            _, status = os.waitpid(pid, 0)
+            break
+        except InterruptedError:  # pragma: no cover - retried by Python
+            continue
+    # What the example started and left running ends with the document.
+    with contextlib.suppress(OSError):
+        os.killpg(pid, signal.SIGKILL)
+    code = os.waitstatus_to_exitcode(status)
+    channel.send({"type": Msg.END, "status": code, "fresh": False})
+    return False
+
+
+def _preload(names: list[str]) -> None:
+    """Import the modules every document's setup code imports, once, so
+    each forked child starts with them loaded."""
+    with open(os.devnull, "w", encoding="utf-8") as null:
+        saved = sys.stdout, sys.stderr
+        sys.stdout = sys.stderr = null
+        try:
+            for name in names:
+                try:
+                    __import__(name)
+                except BaseException:  # the document's run reports it
+                    continue
+        finally:
+            sys.stdout, sys.stderr = saved
 
 
 def main() -> None:
     """Serve run requests until told to quit or the parent goes away."""
-    proto_in: IO[bytes] = os.fdopen(os.dup(0), "rb")
-    proto_out: IO[bytes] = os.fdopen(os.dup(1), "wb")
+    fd_in, fd_out = os.dup(0), os.dup(1)
     null = os.open(os.devnull, os.O_RDWR)
     os.dup2(null, 0)
     os.dup2(null, 1)
@@ -872,39 +1204,46 @@ def main() -> None:
     faulthandler.enable(file=sys.__stderr__ or sys.stderr, all_threads=False)
     if hasattr(signal, "SIGUSR1"):
         faulthandler.register(signal.SIGUSR1, file=sys.__stderr__ or sys.stderr)
-    if hasattr(os, "getppid"):
-        threading.Thread(
-            target=_watch_parent, args=(os.getppid(),), daemon=True
-        ).start()
-
-    def send(message: tuple[Any, ...]) -> None:
-        # One frame: length, when it was sent, the pickle (see runner.py).
-        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-        proto_out.write(_FRAME.pack(len(data), time.monotonic()) + data)
-        proto_out.flush()
-
-    send(("ready", os.getpid()))
+    # No thread here: this process forks one child per document. While it
+    # waits for a child, the child watches for the runner going away; while
+    # it waits for a message, the runner's going away closes its stdin.
+    _RUNNER_PID[0] = os.getppid()
+    try:
+        channel = _Channel(fd_in, fd_out)
+    except (EOFError, OSError):
+        return
+    channel.send({"type": Msg.READY, "pid": os.getpid()})
     progress_fd: int | None = None
+    memory_limit = 0
     watch = ModuleWatch()
     while True:
         try:
-            message = pickle.load(proto_in)
-        except (EOFError, KeyboardInterrupt):
+            message = channel.recv()
+        except (EOFError, KeyboardInterrupt, ProtocolError, OSError):
             return
-        if message[0] == "quit":
+        kind = message["type"]
+        if kind == Msg.QUIT:
             return
-        if message[0] == "init":
-            sys.path[:0] = message[1]["sys_path"]
-            progress_fd = message[1]["progress_fd"]
+        if kind == Msg.INIT:
+            sys.path[:0] = message["sys_path"]
+            progress_fd = message["progress_fd"]
+            memory_limit = int(message.get("memory_limit", 0))
             watch = ModuleWatch()
-        elif message[0] == "run":
+            _preload(list(message.get("preload", ())))
+            watch.update()
+            _prime()
+        elif kind == Msg.RUN:
             if watch.stale():
-                send(("stale",))
+                channel.send({"type": Msg.STALE})
                 return
             try:
-                Document(message[1], send, progress_fd).run()
-                watch.update()
+                payload = {**message, "memory_limit": memory_limit}
+                if _run(channel, payload, progress_fd):
+                    return  # pragma: no cover - Windows
             except KeyboardInterrupt:
                 return
             except Exception as exc:  # a bug of ours: report, keep serving
-                send(("error", engine_check.first_line(repr(exc))))
+                channel.send(
+                    {"type": Msg.ERROR, "text": engine_check.first_line(repr(exc))}
+                )
+                channel.send({"type": Msg.END, "status": 0, "fresh": False})

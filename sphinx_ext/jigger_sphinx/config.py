@@ -10,7 +10,11 @@ name                          type         default   meaning
 ``jigger_example_timeout``    float        ``10``    seconds one example may run
 ``jigger_setup``              str          ``""``    code run first in every namespace
 ``jigger_watch``              list of str  ``[]``    paths (relative to the conf dir) of
-                                                     the code the examples run against
+                                                     data files the examples read
+                                                     (Python code is tracked by itself)
+``jigger_example_memory``     int          2 GiB     bytes of address space a
+                                                     document's process may use
+                                                     (``0``: no limit)
 ``jigger_app_name``           str          ``app``   the name of the WSGI app that
                                                      ``http`` blocks are sent to
 ``jigger_doctest_flags``      list of str  ``[]``    doctest flags for every example of
@@ -230,6 +234,9 @@ def validate_config(app: Sphinx, config: Config) -> None:
     check_str("jigger_app_name", config.jigger_app_name, identifier=True)
     check_flags("jigger_doctest_flags", config.jigger_doctest_flags)
     check_int("jigger_max_output", config.jigger_max_output)
+    memory = config.jigger_example_memory
+    if memory != 0:
+        check_int("jigger_example_memory", memory)
     check_bool("jigger_fail_on_error", config.jigger_fail_on_error)
     check_bool("jigger_run_examples", config.jigger_run_examples)
     kinds = config.jigger_example_kinds
@@ -259,6 +266,7 @@ def setup(app: Sphinx) -> None:
         ("jigger_app_name", "app", "env", (str,)),
         ("jigger_doctest_flags", [], "env", (list, tuple)),
         ("jigger_max_output", 1_000_000, "env", (int,)),
+        ("jigger_example_memory", 2 * 1024**3, "env", (int,)),
         ("jigger_fail_on_error", True, "", (bool,)),
         ("jigger_run_examples", True, "env", (bool,)),
         ("jigger_example_kinds", None, "env", (list, tuple, type(None))),

@@ -72,9 +72,11 @@ class DocResult:
     :param key: the cache key the outcomes were computed under.
     :param examples: the document's examples in running order.
     :param outcomes: one per example; empty when examples were not run.
-    :param deps: ``(dependency, fingerprint)`` pairs of the code the examples
-        ran against (watched paths, installed distributions); a change in one
-        makes the document outdated.
+    :param deps: ``(dependency, fingerprint)`` pairs of what the examples
+        ran against (the files of the modules they loaded, the interpreter,
+        their ``sys.path``, watched paths, installed distributions; see
+        ``ExamplesSession.current`` in :mod:`jigger_sphinx.examples`); a
+        change in one makes the document outdated.
 
     In the pickled environment the examples and outcomes are kept as one
     packed ``bytes`` value per document, next to their counts, and unpacked

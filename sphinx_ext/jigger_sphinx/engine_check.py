@@ -31,12 +31,22 @@ def short(text: str, limit: int = 60) -> str:
     return repr(text)
 
 
+#: Characters of each side that :func:`unified_diff` compares: beyond this
+#: the diff would take long and be too long to read.
+DIFF_LIMIT = 100_000
+
+
 def unified_diff(want: str, got: str, *, fromfile: str = "expected") -> str:
-    """A unified diff of ``want`` and ``got`` with ``-`` for expected lines."""
+    """A unified diff of ``want`` and ``got`` with ``-`` for expected lines
+    (of their first :data:`DIFF_LIMIT` characters each)."""
+    note = ""
+    if len(want) > DIFF_LIMIT or len(got) > DIFF_LIMIT:
+        note = f"\n(only the first {DIFF_LIMIT} characters of each side compared)"
+        want, got = want[:DIFF_LIMIT], got[:DIFF_LIMIT]
     lines = difflib.unified_diff(
         want.splitlines(), got.splitlines(), fromfile, "got", lineterm="", n=3
     )
-    return "\n".join(lines)
+    return "\n".join(lines) + note
 
 
 def output_matches(want: str, got: str, flags: int) -> bool:

@@ -3,10 +3,12 @@
 The flow, per build:
 
 ``env-get-outdated``
-    fingerprint the code the examples run against, once: the files under each
-    ``jigger_watch`` path, and the installed version of the distributions the
-    examples import. A document whose stored examples depended on something
-    that changed is read again, so its examples run again.
+    check what each stored document's examples depended on: the file of every
+    module they had loaded (as the worker reported it), the interpreter, the
+    examples' ``sys.path`` (and its directories, after a failed import), the
+    files under each ``jigger_watch`` path, and the installed version of the
+    distributions they import. A document whose stored examples depended on
+    something that changed is read again, so its examples run again.
 ``env-before-read-docs``
     note which documents this build reads.
     Start the worker process, so that it boots while the first documents
@@ -27,10 +29,11 @@ The flow, per build:
 ``build-finished``
     stop the runner's worker processes.
 
-What a document depends on: a watched path counts for a document when the
-examples (or ``jigger_setup``) import a module named like the path (the
-directory's name, or the file's name without ``.py``); a watched path that is
-not a Python module or package counts for every document with examples.
+What a document depends on, besides what the worker reports: a watched path
+counts for a document when the examples (or ``jigger_setup``) import a module
+named like the path (the directory's name, or the file's name without
+``.py``); a watched path that is not a Python module or package (data files)
+counts for every document with examples.
 """
 
 from __future__ import annotations
@@ -117,9 +120,13 @@ def document_setup(app: Sphinx) -> str:
     """The setup code every namespace of a document runs first:
     ``jigger_setup`` and, when ``sphinx.ext.doctest`` is loaded, its
     ``doctest_global_setup``."""
-    parts = [app.config.jigger_setup]
-    if doctest_loaded(app.config):
-        parts.append(getattr(app.config, "doctest_global_setup", "") or "")
+    return _setup_code(app.config)
+
+
+def _setup_code(config: Config) -> str:
+    parts = [config.jigger_setup]
+    if doctest_loaded(config):
+        parts.append(getattr(config, "doctest_global_setup", "") or "")
     return "\n".join(part for part in parts if part)
 
 
@@ -170,6 +177,9 @@ def runner_options(config: Config) -> dict[str, Any]:
         "timeout": float(config.jigger_example_timeout),
         "max_output": int(config.jigger_max_output),
         "sys_path": extra + [entry for entry in sys.path if entry],
+        "memory_limit": int(config.jigger_example_memory),
+        # the warm worker imports what every document's setup imports, once
+        "preload": sorted(imported_names(_setup_code(config))),
     }
 
 
@@ -284,6 +294,38 @@ def _fingerprint(path: str) -> str:
     return digest.hexdigest()
 
 
+#: The interpreter the examples run on: the standard library's key.
+_INTERPRETER = f"{os.path.realpath(sys.executable)} {sys.version}"
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _launcher_dir() -> str | None:
+    """The ``sys.path`` entry Python added for how this process was started:
+    the script's directory (``sphinx-build``'s ``bin/``), or the working
+    directory for ``python -m`` and ``-c``."""
+    argv = list(getattr(sys, "orig_argv", ()))
+    # the interpreter's own options: what comes before the program's argv
+    own = argv[: max(len(argv) - len(sys.argv) + 1, 0)]
+    if "-m" in own or "-c" in own:
+        return os.path.abspath(os.getcwd())
+    script = sys.argv[0] if sys.argv else ""
+    if script and os.path.isfile(script):
+        return os.path.dirname(os.path.abspath(script))
+    return None
+
+
+def _stat(path: str) -> str | None:
+    """A file's modification time and size (``None``: gone)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return f"{st.st_mtime_ns}:{st.st_size}"
+
+
 class _InFlight(NamedTuple):
     """A document whose examples the worker has, and what its result needs."""
 
@@ -310,6 +352,11 @@ class ExamplesSession:
         self._inherited: list[Runner] = []  # a parent process's runner: not ours
         self._watch: dict[str, tuple[str | None, str]] | None = None
         self._versions: dict[str, str | None] = {}
+        # per build: file fingerprints, the examples' sys.path and its
+        # directories' fingerprint
+        self._stats: dict[str, str | None] = {}
+        self._sys_path = ""
+        self._dirs = ""
         # The process that reads documents one after another; a forked
         # parallel reader has another pid and waits for each document.
         self._serial_pid = os.getpid()
@@ -334,6 +381,19 @@ class ExamplesSession:
             watch[entry] = (_module_name(path), _fingerprint(path))
         self._watch = watch
         self._versions = {}
+        self._stats = {}
+        # duplicates change no import (conf.py run twice in one process);
+        # the directory of the script that started the build (sphinx-build's
+        # bin/) is no reason to run everything again when another starts it
+        entries = list(
+            dict.fromkeys(
+                os.path.abspath(p) for p in runner_options(app.config)["sys_path"]
+            )
+        )
+        launcher = _launcher_dir()
+        entries = [p for p in entries if p != launcher]
+        self._sys_path = _digest(repr(entries))
+        self._dirs = _digest(repr([(p, _stat(p)) for p in entries]))
 
     def _dist_version(self, name: str) -> str | None:
         if name in sys.stdlib_module_names or name in sys.builtin_module_names:
@@ -355,12 +415,26 @@ class ExamplesSession:
             self.refresh(app)
         assert self._watch is not None
         kind, _, name = dep.partition(":")
+        if kind == "file":
+            if name not in self._stats:
+                self._stats[name] = _stat(name)
+            return self._stats[name]
         if kind == "watch":
             found = self._watch.get(name)
             return found[1] if found else None
         if kind == "dist":
             return self._dist_version(name)
-        return None
+        if kind == "python":
+            return _INTERPRETER
+        if kind == "syspath":
+            return self._sys_path
+        if kind == "dirs":
+            return self._dirs
+        return None  # "rerun:": never current
+
+    def all_current(self, app: Sphinx, deps: Iterable[tuple[str, str]]) -> bool:
+        """Whether nothing in ``deps`` has changed."""
+        return all(self.current(app, dep) == fp for dep, fp in deps)
 
     def deps_for(
         self, app: Sphinx, examples: Sequence[Example], setup: str
@@ -380,7 +454,25 @@ class ExamplesSession:
             version = self._dist_version(name)
             if version is not None:
                 deps.append((f"dist:{name}", version))
+        deps.append(("python:", _INTERPRETER))
+        deps.append(("syspath:", self._sys_path))
         return tuple(deps)
+
+    def run_deps(
+        self, static: tuple[tuple[str, str], ...], pending: PendingDocument
+    ) -> tuple[tuple[str, str], ...]:
+        """``static`` and what the worker saw the examples use: the file of
+        every module they had loaded (not the standard library's), and when
+        an import found nothing, the ``sys.path`` directories. A run that
+        did not finish (a timeout, a crash) depends on the modules loaded
+        before it stopped and on the ``sys.path`` directories."""
+        reported = pending.deps
+        found: dict[str, str] = {}
+        for path, mtime, size in pending.modules:
+            found[sys.intern(f"file:{path}")] = sys.intern(f"{mtime}:{size}")
+        if reported is None or reported.get("missing"):
+            found["dirs:"] = self._dirs
+        return (*static, *found.items())
 
     # -- the runner -----------------------------------------------------------
 
@@ -429,7 +521,7 @@ class ExamplesSession:
             outdated = sorted(domain.results)
         domain.data["doctest_settings"] = settings
         for docname, result in domain.results.items():
-            if any(self.current(app, dep) != fp for dep, fp in result.deps) or (
+            if not self.all_current(app, result.deps) or (
                 # read by a build that did not run its examples
                 run and result.example_count and not result.outcome_count
             ):
@@ -483,7 +575,12 @@ class ExamplesSession:
         run = runs_examples(app)
         stale = domain.stale.get(docname)
         executed = False
-        if stale is not None and stale.key == key and (stale.outcome_count or not run):
+        if (
+            stale is not None
+            and stale.key == key
+            and (stale.outcome_count or not run)
+            and self.all_current(app, stale.deps)
+        ):
             result = stale
         elif run:
             pending = submit_document(
@@ -499,7 +596,8 @@ class ExamplesSession:
                 return
             # A forked parallel reader hands its environment back when its
             # documents are read, with no event in between: wait here.
-            result = DocResult(key, examples, tuple(pending.outcomes()), deps)
+            outcomes = tuple(pending.outcomes())
+            result = DocResult(key, examples, outcomes, self.run_deps(deps, pending))
             executed = True
         else:
             result = DocResult(key, examples, (), deps)
@@ -516,7 +614,8 @@ class ExamplesSession:
                 return
             del self._in_flight[0]
             outcomes = tuple(doc.pending.outcomes())
-            result = DocResult(doc.key, doc.examples, outcomes, doc.deps)
+            deps = self.run_deps(doc.deps, doc.pending)
+            result = DocResult(doc.key, doc.examples, outcomes, deps)
             domain.store(doc.docname, result, executed=True)
             report_failures(result)
 

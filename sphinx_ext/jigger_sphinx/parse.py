@@ -26,6 +26,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from . import _protocol
+
 __all__ = [
     "HttpExample",
     "HttpRequest",
@@ -78,14 +80,7 @@ def option_flags(options: Iterable[tuple[str, bool]], base: int = 0) -> int:
       ...
     ValueError: unknown doctest option 'ELIPSIS' (known: ...)
     """
-    flags = base
-    for name, on in options:
-        flag = doctest.OPTIONFLAGS_BY_NAME.get(name.strip().upper())
-        if flag is None:
-            known = ", ".join(sorted(doctest.OPTIONFLAGS_BY_NAME))
-            raise ValueError(f"unknown doctest option {name!r} (known: {known})")
-        flags = flags | flag if on else flags & ~flag
-    return flags
+    return _protocol.option_flags(options, base)
 
 
 @dataclass(frozen=True)

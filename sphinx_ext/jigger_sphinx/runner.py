@@ -1,4 +1,4 @@
-"""Run a document's examples in a reused worker subprocess.
+"""Run each document's examples in a fresh child of a warm worker process.
 
 :class:`Runner` is the only public name. It needs no Sphinx; the Sphinx side
 (and the pytest plugin) hand it :class:`~jigger_sphinx.model.Example` lists.
@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-import pickle
 import queue
+import secrets
 import select
 import shutil
 import signal
@@ -33,8 +33,16 @@ from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import IO, Any
 
+from ._protocol import (
+    TOKEN_SIZE,
+    FrameReader,
+    Msg,
+    ProtocolError,
+    encode,
+    option_flags,
+    pack_example,
+)
 from .model import Example, Outcome
-from .parse import option_flags
 
 __all__ = ["PendingDocument", "Runner"]
 
@@ -54,8 +62,22 @@ from _jigger_engine._worker import main
 main()
 """
 
-_EOF = ("eof",)
-_TIMEOUT = ("timeout",)
+# What _Messages.next returns besides the worker's messages.
+_EOF = {"type": "<eof>"}
+_TIMEOUT = {"type": "<timeout>"}
+_FORGED = "<forged>"
+
+#: The default memory limit of a document's process (bytes of address space).
+DEFAULT_MEMORY_LIMIT = 2 * 1024**3
+
+
+def _kill_child(child: list[int]) -> None:
+    """Kill the process running a document (as the worker named it), and
+    its process group."""
+    pid, child[0] = child[0], 0
+    if pid > 0 and hasattr(os, "killpg"):
+        with contextlib.suppress(OSError, OverflowError):
+            os.killpg(pid, signal.SIGKILL)
 
 
 def _kill(proc: subprocess.Popen[bytes], *files: IO[bytes]) -> None:
@@ -78,9 +100,7 @@ def _kill(proc: subprocess.Popen[bytes], *files: IO[bytes]) -> None:
 
 #: A message from the worker and when the worker sent it
 #: (``time.monotonic()``, comparable across processes).
-_Stamped = tuple[float, tuple[Any, ...]]
-#: The frame header of a worker's message: payload length, send time.
-_FRAME = struct.Struct("<Qd")
+_Stamped = tuple[float, dict[str, Any]]
 
 
 class _Messages:
@@ -93,10 +113,11 @@ class _Messages:
     thread reads frames into a queue instead.
     """
 
-    def __init__(self, stream: IO[bytes]) -> None:
+    def __init__(self, stream: IO[bytes], token: bytes) -> None:
         self._fd = stream.fileno()
-        self._buffer = bytearray()
+        self._reader = FrameReader(token)
         self._eof = False
+        self._forged = ""
         self._queue: queue.SimpleQueue[_Stamped] | None = None
         if hasattr(select, "poll"):
             # poll, not select: select cannot watch a descriptor above 1023,
@@ -109,19 +130,16 @@ class _Messages:
 
     def _frame(self) -> _Stamped | None:
         """The next complete message in the buffer, if there is one."""
-        if len(self._buffer) < _FRAME.size:
-            return None
-        length, sent = _FRAME.unpack_from(self._buffer)
-        end = _FRAME.size + length
-        if len(self._buffer) < end:
-            return None
+        if self._forged:
+            return time.monotonic(), {"type": _FORGED, "text": self._forged}
         try:
-            message = pickle.loads(self._buffer[_FRAME.size : end])
-        except Exception:  # a corrupt stream: treat the worker as gone
+            return self._reader.next()
+        except ProtocolError as exc:
+            # Not the worker's: something the examples wrote into the
+            # channel. Nothing after it can be trusted.
+            self._forged = str(exc)
             self._eof = True
-            return None
-        del self._buffer[:end]
-        return sent, message
+            return time.monotonic(), {"type": _FORGED, "text": self._forged}
 
     def _fill(self) -> None:
         try:
@@ -129,7 +147,7 @@ class _Messages:
         except OSError:
             chunk = b""
         if chunk:
-            self._buffer += chunk
+            self._reader.feed(chunk)
         else:
             self._eof = True
 
@@ -173,7 +191,13 @@ class _Messages:
 class _Worker:
     """One worker subprocess, its message queue and its stderr file."""
 
-    def __init__(self, sys_path: Sequence[str], env: Mapping[str, str] | None):
+    def __init__(
+        self,
+        sys_path: Sequence[str],
+        env: Mapping[str, str] | None,
+        preload: Sequence[str] = (),
+        memory_limit: int = 0,
+    ):
         # The working directory of every document this worker runs; emptied
         # after each document, removed with the worker. (One mkdir/rmdir per
         # document costs up to milliseconds on some file systems.)
@@ -197,7 +221,10 @@ class _Worker:
             start_new_session=hasattr(os, "setsid"),
         )
         assert self.proc.stdout is not None
-        self.messages = _Messages(self.proc.stdout)
+        self.token = secrets.token_bytes(TOKEN_SIZE)
+        #: the process running the current document (0: none)
+        self.child = [0]
+        self.messages = _Messages(self.proc.stdout, self.token)
         self.finalizer = weakref.finalize(
             self,
             _cleanup,
@@ -205,9 +232,20 @@ class _Worker:
             self.proc,
             (self.stderr, self.progress),
             self.scratch,
+            self.child,
         )
-        init = {"sys_path": list(sys_path), "progress_fd": next(iter(pass_fds), None)}
-        self.send(("init", init))
+        assert self.proc.stdin is not None
+        with contextlib.suppress(OSError):
+            self.proc.stdin.write(self.token)
+        self.send(
+            {
+                "type": Msg.INIT,
+                "sys_path": list(sys_path),
+                "progress_fd": next(iter(pass_fds), None),
+                "preload": list(preload),
+                "memory_limit": int(memory_limit),
+            }
+        )
         self.ready = False
         self.ready_at = 0.0
 
@@ -217,7 +255,7 @@ class _Worker:
         if self.ready:
             return None
         self.ready_at, message = self.recv(self.started + seconds)
-        if message[0] == "ready":
+        if message["type"] == Msg.READY:
             self.ready = True
             return None
         if message is _TIMEOUT:
@@ -227,13 +265,13 @@ class _Worker:
         code = self.proc.poll()
         return f"the examples worker did not start (exit code {code})"
 
-    def send(self, message: tuple[Any, ...]) -> bool:
+    def send(self, message: dict[str, Any]) -> bool:
         """Send a message; ``False`` if the worker is gone."""
         assert self.proc.stdin is not None
         try:
-            pickle.dump(message, self.proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            self.proc.stdin.write(encode(self.token, message))
             self.proc.stdin.flush()
-        except (BrokenPipeError, OSError, ValueError):
+        except (BrokenPipeError, OSError, ValueError, ProtocolError):
             return False
         return True
 
@@ -246,7 +284,7 @@ class _Worker:
         """The line the worker noted last, if it was in example ``index``."""
         with contextlib.suppress(OSError, struct.error):
             at, line = struct.unpack("<qq", os.pread(self.progress.fileno(), 16, 0))
-            if at == index:
+            if at == index and 0 < line < 1 << 31:  # examples can write there
                 return int(line)
         return None
 
@@ -263,8 +301,9 @@ class _Worker:
         """Ask a running worker for its stack (faulthandler), briefly."""
         if not hasattr(signal, "SIGUSR1") or self.proc.poll() is not None:
             return ""
+        pid = self.child[0] or self.proc.pid
         with contextlib.suppress(ProcessLookupError):
-            os.kill(self.proc.pid, signal.SIGUSR1)
+            os.kill(pid, signal.SIGUSR1)
         end = time.monotonic() + 0.3
         size = self.stderr_size()
         while time.monotonic() < end:
@@ -286,11 +325,13 @@ def _cleanup(
     proc: subprocess.Popen[bytes],
     files: Sequence[IO[bytes]],
     scratch: str,
+    child: list[int],
 ) -> None:
     """Stop a worker and remove its files, in the process that started it
     only (a forked child holding a copy must leave the parent's worker be)."""
     if os.getpid() != owner:
         return
+    _kill_child(child)
     _kill(proc, *files)
     _rmtree(scratch)
 
@@ -389,12 +430,20 @@ class Runner:
     later examples are reported ``not-run`` with the reason), or a worker
     that dies (``os._exit``, a segfault: the exit code or signal is named).
 
-    **Reuse.** The worker is started once and reused for every document
-    (imported modules stay imported, which makes later documents fast); it is
-    replaced after a timeout or a crash, and before a document when a module
-    that earlier examples imported from outside the Python installation (the
-    project's own code) has changed on disk, so examples always run against
-    the current code. :meth:`restart` replaces it on demand.
+    **Fresh state.** The worker is started once and stays warm: it imports
+    ``preload`` once, then forks a child per document (a fresh process per
+    document where ``os.fork`` does not exist), so every document starts
+    from the same interpreter state whatever ran before. The child runs in a
+    process group of its own, which is killed when the document ends: the
+    threads and processes an example leaves behind end with it. The worker
+    is replaced after a timeout, when results were forged, and before a
+    document when a preloaded module outside the Python installation has
+    changed on disk. :meth:`restart` replaces it on demand.
+
+    **Limits.** ``memory_limit`` bytes of address space per document
+    (``RLIMIT_AS``; an example that needs more fails naming the limit and
+    the rest of the document is not run); failure summaries and details are
+    bounded in size (``jigger_sphinx._protocol``).
 
     :param timeout: seconds one example (or the setup code) may run.
     :param max_output: characters one example may write to stdout and
@@ -404,6 +453,9 @@ class Runner:
         ``sys.path`` is never changed.
     :param env: environment variables set for the worker, on top of
         ``os.environ``.
+    :param memory_limit: bytes of address space each document's process may
+        use; ``0`` for no limit.
+    :param preload: modules the warm worker imports once (failures ignored).
 
     A runner is a context manager; :meth:`close` stops the worker. Calls are
     serialised by a lock; after ``os.fork()`` the child process starts its
@@ -417,6 +469,8 @@ class Runner:
         max_output: int = 1_000_000,
         sys_path: Sequence[str] = (),
         env: Mapping[str, str] | None = None,
+        memory_limit: int = DEFAULT_MEMORY_LIMIT,
+        preload: Sequence[str] = (),
     ) -> None:
         if not timeout > 0:
             raise ValueError(f"timeout must be a positive number, got {timeout!r}")
@@ -426,6 +480,10 @@ class Runner:
         self.max_output = int(max_output)
         self.sys_path = tuple(os.path.abspath(p) for p in sys_path)
         self.env = dict(env) if env is not None else None
+        if memory_limit < 0:
+            raise ValueError(f"memory_limit must be 0 or more, got {memory_limit!r}")
+        self.memory_limit = int(memory_limit)
+        self.preload = tuple(preload)
         self._worker: _Worker | None = None
         self._pid = os.getpid()
         self._lock = threading.Lock()
@@ -448,14 +506,17 @@ class Runner:
         if self._worker is None or self._worker.proc.poll() is not None:
             if self._worker is not None:
                 self._worker.kill()
-            self._worker = _Worker(self.sys_path, self.env)
+            self._worker = self._new_worker()
         return self._worker
+
+    def _new_worker(self) -> _Worker:
+        return _Worker(self.sys_path, self.env, self.preload, self.memory_limit)
 
     def _replace_worker(self) -> None:
         if self._worker is not None:
             self._worker.kill()
         # Start the next one now, so it boots while the caller does other work.
-        self._worker = None if self._closed else _Worker(self.sys_path, self.env)
+        self._worker = None if self._closed else self._new_worker()
 
     @property
     def worker_pid(self) -> int | None:
@@ -585,22 +646,8 @@ class Runner:
             pending._outcomes = []
             return pending
         pending.payload = {
-            "examples": [
-                (
-                    ex.kind,
-                    ex.source,
-                    ex.path,
-                    ex.lineno,
-                    ex.want,
-                    tuple(ex.options),
-                    ex.skip,
-                    ex.skip_if,
-                    ex.xfail,
-                    ex.group,
-                    ex.outputs,
-                )
-                for ex in examples
-            ],
+            "type": Msg.RUN,
+            "examples": [pack_example(ex) for ex in examples],
             "setup": setup,
             "cleanup": cleanup,
             "doctest_flags": doctest_flags,
@@ -641,7 +688,7 @@ class Runner:
         worker = self._get_worker()
         pending.worker = worker
         pending.offset = worker.stderr_size()
-        pending.sent = worker.send(("run", {**pending.payload, "cwd": worker.scratch}))
+        pending.sent = worker.send({**pending.payload, "cwd": worker.scratch})
         pending.sent_at = time.monotonic()
 
     def _finish(self, pending: PendingDocument) -> None:
@@ -695,7 +742,8 @@ class Runner:
                     sent_at, message = worker.recv(max(last, collecting) + self.timeout)
                 else:
                     sent_at, message = time.monotonic(), _EOF
-                if message[0] == "stale":
+                kind = message["type"]
+                if kind == Msg.STALE:
                     return True
                 if message is _TIMEOUT:
                     self._timed_out(examples, outcomes, current, worker, offset)
@@ -703,22 +751,49 @@ class Runner:
                 if message is _EOF:
                     self._died(examples, outcomes, current, worker, offset)
                     break
-                if message[0] == "setup":
-                    current = 0
-                elif message[0] == "result":
-                    _, index, status, lineno, summary, detail, duration = message
-                    outcomes[index] = Outcome(status, lineno, summary, detail, duration)
-                    current = index + 1
-                elif message[0] == "end":
+                if kind == _FORGED:
+                    self._forged(examples, outcomes, current, message["text"])
                     break
-                elif message[0] == "error":  # a bug of ours, reported
+                if kind == Msg.CHILD:
+                    worker.child[0] = int(message["pid"])
+                elif kind == Msg.SETUP:
+                    current = 0
+                elif kind == Msg.RESULT:
+                    index = message["index"]
+                    if index != current or not 0 <= index < len(examples):
+                        self._forged(
+                            examples, outcomes, current, "a result out of order"
+                        )
+                        break
+                    outcomes[index] = Outcome(
+                        message["status"],
+                        message["lineno"],
+                        message["summary"],
+                        message["detail"],
+                        message["duration"],
+                    )
+                    pending.modules.extend(message.get("modules", ()))
+                    current = index + 1
+                elif kind == Msg.DEPS:
+                    pending.modules.extend(message.get("modules", ()))
+                    pending.deps = message
+                elif kind == Msg.END:
+                    worker.child[0] = 0
+                    if current < len(examples):
+                        self._child_died(
+                            examples, outcomes, current, worker, offset, message
+                        )
+                    if message.get("fresh"):  # pragma: no cover - Windows
+                        self._replace_worker()
+                    break
+                elif kind == Msg.ERROR:  # a bug of ours, reported
                     for i in range(max(current, 0), len(examples)):
                         outcomes[i] = Outcome(
                             "failed",
                             examples[i].lineno,
-                            f"internal error in the examples worker: {message[1]}",
+                            f"internal error in the examples worker: {message['text']}",
                         )
-                    break
+                    current = len(examples)
                 last = sent_at
         finally:
             if worker is self._worker:
@@ -765,6 +840,63 @@ class Runner:
             outcomes,
             index + 1,
             f"not run: an earlier example in this document timed out (line {lineno})",
+        )
+
+    def _forged(
+        self,
+        examples: list[Example],
+        outcomes: list[Outcome | None],
+        current: int,
+        problem: str,
+    ) -> None:
+        """Something other than the worker wrote into its channel (an example
+        did): the example fails, the worker is replaced, the rest not run."""
+        index = min(max(current, 0), len(examples) - 1)
+        lineno = examples[index].lineno
+        self._replace_worker()
+        outcomes[index] = Outcome(
+            "failed",
+            lineno,
+            "the example wrote into the examples worker's result channel",
+            f"{problem}; results after this point cannot be trusted",
+        )
+        self._fill_not_run(
+            examples,
+            outcomes,
+            index + 1,
+            "not run: an earlier example wrote into the result channel "
+            f"(line {lineno})",
+        )
+
+    def _child_died(
+        self,
+        examples: list[Example],
+        outcomes: list[Outcome | None],
+        current: int,
+        worker: _Worker,
+        offset: int,
+        end: dict[str, Any],
+    ) -> None:
+        """The process running the document ended before its last example
+        reported (``os._exit``, a signal); the warm worker lives on."""
+        index = max(current, 0)
+        example = examples[index]
+        line = worker.position(index) if current >= 0 else None
+        status = int(end.get("status", 0))
+        summary = _exit_summary(status)
+        if current < 0:
+            summary = f"setup code: {summary}"
+        lineno = line or example.lineno
+        output = worker.stderr_since(offset)
+        detail = _without_engine_frames(output).strip()
+        detail = detail or "(the worker wrote nothing to stderr)"
+        outcomes[index] = Outcome("failed", lineno, summary, detail)
+        self._fill_not_run(
+            examples,
+            outcomes,
+            index + 1,
+            "not run: the worker process died during an earlier example "
+            f"(line {lineno})",
         )
 
     def _died(
@@ -814,6 +946,13 @@ class PendingDocument:
         self.offset = 0
         self.sent = False
         self.sent_at = 0.0
+        #: What the examples ran against, as the worker reported it (the
+        #: ``deps`` message of ``jigger_sphinx._protocol``), once collected.
+        self.deps: dict[str, Any] | None = None
+        #: ``[path, mtime_ns, size]`` of the modules (outside the standard
+        #: library) the examples had loaded, as far as the worker reported
+        #: them (all of them once :attr:`deps` is set).
+        self.modules: list[list[Any]] = []
         self._outcomes: list[Outcome] | None = None
 
     @property

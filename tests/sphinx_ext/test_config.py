@@ -33,6 +33,8 @@ def _make(
         ("jigger_app_name", "my app", "a Python identifier"),
         ("jigger_doctest_flags", ["ELIPSIS"], "'ELIPSIS' is not one of"),
         ("jigger_max_output", -1, "a whole number greater than 0"),
+        ("jigger_example_memory", -1, "a whole number greater than 0"),
+        ("jigger_example_memory", True, "a whole number greater than 0"),
         ("jigger_fail_on_error", 2, "True or False"),
         ("jigger_run_examples", 1, "True or False"),
     ],
@@ -71,6 +73,14 @@ def test_good_values_are_normalised(
     assert app.config.jigger_example_timeout == 2.0
     assert isinstance(app.config.jigger_example_timeout, float)
     assert app.config.jigger_app_name == "app"
+    assert app.config.jigger_example_memory == 2 * 1024**3
+
+
+def test_a_memory_limit_of_zero_means_none(
+    make_app: Callable[..., SphinxTestApp], copy_root: Callable[[str], Path]
+) -> None:
+    app = _make(make_app, copy_root("ex-incremental"), jigger_example_memory=0)
+    assert app.config.jigger_example_memory == 0
 
 
 def test_missing_watched_path_is_a_warning(

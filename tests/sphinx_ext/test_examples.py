@@ -357,3 +357,188 @@ def test_a_docstring_examples_traceback_quotes_the_python_files_lines(
     assert f"{calc}:7: WARNING: ZeroDivisionError: division by zero" in text
     assert f'File "{calc}", line 7, in <module>\n    divide(1, 0)' in text
     assert f'File "{calc}", line 10, in divide\n    return a / b' in text
+
+
+# -- a cache keyed by what the examples used -----------------------------------
+
+
+def _executed(app: SphinxTestApp) -> str:
+    summary = _summary(app)
+    return summary[summary.index("(") : summary.index(")") + 1]
+
+
+def test_editing_an_imported_module_reruns_exactly_its_dependants(
+    make_app: Callable[..., SphinxTestApp],
+    copy_root: Callable[[str], Path],
+    warnings_of: Warnings,
+) -> None:
+    srcdir = copy_root("ex-deps")
+    first = _build(make_app, srcdir, "jigger-check")
+    # 5 examples; uses_missing's import fails until gamma.py exists
+    assert _executed(first) == "(5 executed, 0 cached)"
+    assert [w[0] for w in _example_warnings(first, warnings_of)] == [
+        "uses_missing.rst:4"
+    ]
+
+    # beta.py is imported by uses_beta only (jigger_watch is unset)
+    beta = srcdir / "lib" / "beta.py"
+    beta.write_text(
+        "from alpha import double\n\n\ndef quadruple(n):\n    return double(n)\n",
+        encoding="utf-8",
+    )
+    app = _build(make_app, srcdir, "jigger-check")
+    # uses_beta's two examples run again, nothing else
+    assert _executed(app) == "(2 executed, 3 cached)"
+    assert ("uses_beta.rst:5", "expected '4', got '2'") in _example_warnings(
+        app, warnings_of
+    )
+
+    # alpha.py is imported by uses_alpha and, through beta, by uses_beta
+    alpha = srcdir / "lib" / "alpha.py"
+    alpha.write_text("def double(n):\n    return n + n + 0\n", encoding="utf-8")
+    app = _build(make_app, srcdir, "jigger-check")
+    assert _executed(app) == "(3 executed, 2 cached)"
+
+    # nothing changed: nothing runs, the failures are reported again
+    again = _build(make_app, srcdir, "jigger-check")
+    assert _executed(again) == "(0 executed, 5 cached)"
+    assert ("uses_beta.rst:5", "expected '4', got '2'") in _example_warnings(
+        again, warnings_of
+    )
+
+
+def test_a_missing_module_is_found_once_it_appears_without_a_full_rebuild(
+    make_app: Callable[..., SphinxTestApp],
+    copy_root: Callable[[str], Path],
+    warnings_of: Warnings,
+) -> None:
+    srcdir = copy_root("ex-deps")
+    first = _build(make_app, srcdir, "jigger-check")
+    assert first.statuscode == 1
+    (srcdir / "lib" / "gamma.py").write_text("NAME = 'gamma'\n", encoding="utf-8")
+    app = _build(make_app, srcdir, "jigger-check")
+    assert _example_warnings(app, warnings_of) == []
+    assert app.statuscode == 0
+
+
+def test_a_missing_module_is_found_after_conf_py_fixes_sys_path(
+    make_app: Callable[..., SphinxTestApp],
+    copy_root: Callable[[str], Path],
+    warnings_of: Warnings,
+) -> None:
+    srcdir = copy_root("ex-deps")
+    (srcdir / "more").mkdir()
+    (srcdir / "more" / "gamma.py").write_text("NAME = 'gamma'\n", encoding="utf-8")
+    first = _build(make_app, srcdir, "jigger-check")
+    assert first.statuscode == 1
+    conf = srcdir / "conf.py"
+    _touch_later(
+        conf,
+        conf.read_text(encoding="utf-8")
+        + "sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)),"
+        " 'more'))\n",
+    )
+    app = _build(make_app, srcdir, "jigger-check")
+    assert _example_warnings(app, warnings_of) == []
+
+
+# -- a pristine interpreter for every document -----------------------------------
+
+
+def test_a_documents_state_never_reaches_the_next(
+    make_app: Callable[..., SphinxTestApp],
+    copy_root: Callable[[str], Path],
+    warnings_of: Warnings,
+) -> None:
+    srcdir = copy_root("ex-fresh")
+    full = _build(make_app, srcdir, "jigger-check")
+    assert _example_warnings(full, warnings_of) == []
+    assert "2 examples: 2 passed" in _summary(full)
+    # after editing only the page that expects defaults
+    page = srcdir / "b_expects_defaults.rst"
+    _touch_later(page, page.read_text(encoding="utf-8") + "\nMore prose.\n\n>>> 1\n1\n")
+    edited = _build(make_app, srcdir, "jigger-check")
+    assert _example_warnings(edited, warnings_of) == []
+    # with -j 2
+    parallel = make_app(
+        "jigger-check",
+        srcdir=srcdir,
+        builddir=srcdir.parent / "_build_j2",
+        parallel=2,
+    )
+    parallel.build()
+    assert _example_warnings(parallel, warnings_of) == []
+
+
+# -- hostile examples -------------------------------------------------------------
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            return fh.read().rsplit(")", 1)[-1].split()[0] != "Z"
+    except (ProcessLookupError, FileNotFoundError):
+        return False
+
+
+def _engine_processes() -> list[int]:
+    """Processes running the examples worker's bootstrap that this process
+    started."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                cmdline = fh.read()
+        except OSError:
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii") as fh:
+                parent = int(fh.read().rsplit(")", 1)[-1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        # ours only: other builds may run on the same machine
+        mine = b"_jigger_engine" in cmdline and parent == os.getpid()
+        if mine and _alive(int(entry)):
+            found.append(int(entry))
+    return found
+
+
+@pytest.mark.skipif(
+    not os.path.isdir("/proc") or not hasattr(os, "fork"), reason="Linux"
+)
+def test_hostile_examples_are_reported_and_leave_nothing_running(
+    make_app: Callable[..., SphinxTestApp],
+    copy_root: Callable[[str], Path],
+    warnings_of: Warnings,
+) -> None:
+    before = set(_engine_processes())
+    srcdir = copy_root("ex-hostile")
+    app = _build(make_app, srcdir, "jigger-check")
+    found = _example_warnings(app, warnings_of)
+    locations = [where for where, _ in found]
+    messages = dict(found)
+    assert messages["b_hogs_memory.rst:4"].startswith("memory limit of 512 MiB reached")
+    assert "reached the memory limit (line 4)" in messages["b_hogs_memory.rst:6"]
+    assert messages["c_dies.rst:8"] == "the worker process exited with code 9"
+    assert messages["d_forges.rst:4"] == (
+        "the example wrote into the examples worker's result channel"
+    )
+    assert messages["e_hangs.rst:7"] == "timed out after 2s"
+    assert not any(where.startswith(("a_", "f_")) for where in locations), found
+    assert "c_dies.rst:4" not in messages
+    # the forged result did not pass d_forges.rst:13
+    forged = get_domain(app.env).results["d_forges"].outcomes
+    assert [o.status for o in forged] == ["failed", "not-run"]
+    assert [o.status for o in get_domain(app.env).results["f_is_fine"].outcomes] == [
+        "passed"
+    ]
+    pids = [int(line) for line in (srcdir / "pids.txt").read_text().split()]
+    assert len(pids) == 2
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and any(map(_alive, pids)):
+        time.sleep(0.05)
+    assert not any(map(_alive, pids))
+    assert set(_engine_processes()) <= before

@@ -135,3 +135,16 @@ def test_strict_markers_without_xdist(pytester: pytest.Pytester, rootdir: Path) 
         "no:cacheprovider",
     )
     result.assert_outcomes(passed=3, failed=3)
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]])
+def test_no_documents_state_reaches_another(
+    pytester: pytest.Pytester, rootdir: Path, workers: list[str]
+) -> None:
+    # a_changes_everything.rst changes decimal, logging, os.environ, the cwd,
+    # sys.path and sys.modules; b_expects_defaults.rst must not see any of it
+    _docs(pytester, rootdir, "ex-fresh")
+    result = pytester.runpytest_subprocess(
+        "--jigger-docs", "docs", *workers, "-p", "no:cacheprovider"
+    )
+    result.assert_outcomes(passed=2)

@@ -1,0 +1,5 @@
+from alpha import double
+
+
+def quadruple(n):
+    return double(double(n))

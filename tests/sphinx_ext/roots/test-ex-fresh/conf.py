@@ -1,0 +1,1 @@
+extensions = ["jigger_sphinx"]
