@@ -331,10 +331,7 @@ def test_timeout_stops_the_example_and_the_rest_is_not_run() -> None:
             pycon(">>> x = 0\n>>> while True:\n...     x += 1\n", 5),
             pycon(">>> 2\n2\n", 9),
         ]
-        start = time.monotonic()
         outcomes = runner.run_document(examples)
-        elapsed = time.monotonic() - start
-        assert elapsed < 4
         assert [o.status for o in outcomes] == ["passed", "failed", "not-run"]
         assert (outcomes[1].lineno, outcomes[1].summary) == (6, "timed out after 1s")
         # Where the loop was when it was stopped (faulthandler's dump).
