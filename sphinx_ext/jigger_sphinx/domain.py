@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from sphinx.environment import BuildEnvironment
 
 __all__ = [
+    "DataDomain",
     "DocResult",
     "JiggerDomain",
     "example_counts",
@@ -213,7 +214,28 @@ class DocResult:
         )
 
 
-class JiggerDomain(Domain):
+class DataDomain(Domain):
+    """A domain that holds per-document data for jigger_sphinx and has no
+    directives, roles or targets of its own.
+
+    Sphinx asks every domain about an ``any`` reference (MyST makes them),
+    and the base class warns that it cannot answer; a data domain answers
+    that it has nothing.
+    """
+
+    def resolve_any_xref(
+        self,
+        env: BuildEnvironment,
+        fromdocname: str,
+        builder: Builder,
+        target: str,
+        node: addnodes.pending_xref,
+        contnode: nodes.Element,
+    ) -> list[tuple[str, nodes.reference]]:
+        return []
+
+
+class JiggerDomain(DataDomain):
     """Holds the example results of every document (no directives or roles)."""
 
     name = "jigger"
@@ -295,19 +317,6 @@ class JiggerDomain(Domain):
         result = self.results.pop(docname, None)
         if result is not None:
             self.stale[docname] = result
-
-    def resolve_any_xref(
-        self,
-        env: BuildEnvironment,
-        fromdocname: str,
-        builder: Builder,
-        target: str,
-        node: addnodes.pending_xref,
-        contnode: nodes.Element,
-    ) -> list[tuple[str, nodes.reference]]:
-        """Nothing: this domain holds data only. (Without this method MyST
-        warns about the domain on every build that has an ``any`` reference.)"""
-        return []
 
     def forget_stale(self) -> None:
         """Drop cached results that no new read picked up."""

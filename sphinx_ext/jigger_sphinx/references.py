@@ -42,11 +42,12 @@ from sphinx.util import docname_join
 from sphinx.util import logging as sphinx_logging
 from sphinx.util.nodes import clean_astext
 
+from jigger_sphinx.domain import DataDomain
+
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Set
 
     from sphinx.application import Sphinx
-    from sphinx.builders import Builder
     from sphinx.config import Config
     from sphinx.domains.std import StandardDomain
     from sphinx.environment import BuildEnvironment
@@ -123,7 +124,7 @@ class _DocRecord:
     title: str
 
 
-class ReferencesDomain(Domain):
+class ReferencesDomain(DataDomain):
     """Per-document record of the labels each document defines and the
     references it uses; no directives or roles of its own.
 
@@ -185,18 +186,6 @@ class ReferencesDomain(Domain):
         labels = tuple(_collect_labels(document, default_path))
         self.records[docname] = _DocRecord(labels, refs, _doc_title(document))
         self.fresh.add(docname)
-
-    def resolve_any_xref(
-        self,
-        env: BuildEnvironment,
-        fromdocname: str,
-        builder: Builder,
-        target: str,
-        node: addnodes.pending_xref,
-        contnode: nodes.Element,
-    ) -> list[tuple[str, nodes.reference]]:
-        # this domain holds data only; it never resolves a reference itself
-        return []
 
 
 # -- reading: what each document defines and uses ------------------------------

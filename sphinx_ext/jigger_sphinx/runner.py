@@ -879,25 +879,10 @@ class Runner:
     ) -> None:
         """The process running the document ended before its last example
         reported (``os._exit``, a signal); the warm worker lives on."""
-        index = max(current, 0)
-        example = examples[index]
-        line = worker.position(index) if current >= 0 else None
-        status = int(end.get("status", 0))
-        summary = _exit_summary(status)
-        if current < 0:
-            summary = f"setup code: {summary}"
-        lineno = line or example.lineno
+        line = worker.position(max(current, 0)) if current >= 0 else None
+        summary = _exit_summary(int(end.get("status", 0)))
         output = worker.stderr_since(offset)
-        detail = _without_engine_frames(output).strip()
-        detail = detail or "(the worker wrote nothing to stderr)"
-        outcomes[index] = Outcome("failed", lineno, summary, detail)
-        self._fill_not_run(
-            examples,
-            outcomes,
-            index + 1,
-            "not run: the worker process died during an earlier example "
-            f"(line {lineno})",
-        )
+        self._record_death(examples, outcomes, current, line, summary, output)
 
     def _died(
         self,
@@ -907,11 +892,10 @@ class Runner:
         worker: _Worker,
         offset: int,
     ) -> None:
-        index = max(current, 0)
-        example = examples[index]
+        """The worker itself ended or stopped answering; it is replaced."""
         with contextlib.suppress(subprocess.TimeoutExpired):
             worker.proc.wait(timeout=2)
-        line = worker.position(index) if current >= 0 else None
+        line = worker.position(max(current, 0)) if current >= 0 else None
         returncode = worker.proc.poll()
         output = worker.stderr_since(offset)
         self._replace_worker()
@@ -920,10 +904,25 @@ class Runner:
             if returncode is not None
             else "the worker process stopped answering"
         )
+        self._record_death(examples, outcomes, current, line, summary, output)
+
+    def _record_death(
+        self,
+        examples: list[Example],
+        outcomes: list[Outcome | None],
+        current: int,
+        line: int | None,
+        summary: str,
+        stderr: str,
+    ) -> None:
+        """Fail the example that was running (``current``; below 0, the
+        setup code) at the line it had reached, with what the process wrote
+        to stderr, and mark the rest of the document not run."""
+        index = max(current, 0)
         if current < 0:
             summary = f"setup code: {summary}"
-        lineno = line or example.lineno
-        detail = _without_engine_frames(output).strip()
+        lineno = line or examples[index].lineno
+        detail = _without_engine_frames(stderr).strip()
         detail = detail or "(the worker wrote nothing to stderr)"
         outcomes[index] = Outcome("failed", lineno, summary, detail)
         self._fill_not_run(

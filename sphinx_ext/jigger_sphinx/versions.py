@@ -48,16 +48,16 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final, cast
 from docutils import nodes
 from packaging.version import InvalidVersion, Version
 from sphinx import addnodes
-from sphinx.domains import Domain
 from sphinx.errors import ConfigError
 from sphinx.util import logging as sphinx_logging
 from sphinx.util.nodes import clean_astext
+
+from jigger_sphinx.domain import DataDomain
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Set
 
     from sphinx.application import Sphinx
-    from sphinx.builders import Builder
     from sphinx.config import Config
     from sphinx.environment import BuildEnvironment
     from sphinx.util.typing import ExtensionMetadata
@@ -225,7 +225,7 @@ class _Title:
     line: int
 
 
-class VersionsDomain(Domain):
+class VersionsDomain(DataDomain):
     """Per-document record of the version directives, and the changelog's
     section titles; no directives or roles of its own."""
 
@@ -262,18 +262,6 @@ class VersionsDomain(Domain):
             self.changes[docname] = changes
         if docname == env.config.jigger_changelog:
             self.titles[docname] = tuple(_section_titles(document))
-
-    def resolve_any_xref(
-        self,
-        env: BuildEnvironment,
-        fromdocname: str,
-        builder: Builder,
-        target: str,
-        node: addnodes.pending_xref,
-        contnode: nodes.Element,
-    ) -> list[tuple[str, nodes.reference]]:
-        # this domain holds data only; it never resolves a reference itself
-        return []
 
 
 def _line_of(node: nodes.Node) -> int:
