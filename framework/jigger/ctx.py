@@ -115,14 +115,41 @@ _Self = t.TypeVar("_Self", bound="_WithBlock")
 
 
 class _WithBlock:
-    """``with ctx:`` for both kinds of context: push on entry; on exit pop,
-    handing the teardown callbacks the exception that ended the block."""
+    """What both kinds of context share: ``with ctx:`` (push on entry; on
+    exit pop, handing the teardown callbacks the exception that ended the
+    block) and the URL adapter, bound on first use."""
+
+    app: Jigger
+    _url_adapter: MapAdapter | None
+    _url_adapter_ready: bool
 
     def push(self) -> None:
         raise NotImplementedError
 
     def pop(self, exc: BaseException | None = _sentinel) -> None:
         raise NotImplementedError
+
+    @property
+    def _bound_request(self) -> Request | None:
+        # What the URL map is bound to: an application context binds it to
+        # SERVER_NAME alone; a request context to its request.
+        return None
+
+    @property
+    def url_adapter(self) -> MapAdapter | None:
+        """The app's URL map, bound on first use (see
+        :meth:`jigger.Jigger.create_url_adapter`): to this request in a
+        request context; to ``SERVER_NAME`` in an application context
+        (``None`` when it is not set)."""
+        if not self._url_adapter_ready:
+            self._url_adapter = self.app.create_url_adapter(self._bound_request)
+            self._url_adapter_ready = True
+        return self._url_adapter
+
+    @url_adapter.setter
+    def url_adapter(self, value: MapAdapter | None) -> None:
+        self._url_adapter = value
+        self._url_adapter_ready = True
 
     def __enter__(self: _Self) -> _Self:
         self.push()
@@ -165,20 +192,6 @@ class AppContext(_WithBlock):
         #: request (see RequestContext._app_ctx): the request's own push
         #: counts, so popping a ``with app_ctx:`` block is not the last pop.
         self._held_by_request = False
-
-    @property
-    def url_adapter(self) -> MapAdapter | None:
-        """The app's URL map bound to ``SERVER_NAME`` (``None`` when it is
-        not set), made on first use."""
-        if not self._url_adapter_ready:
-            self._url_adapter = self.app.create_url_adapter(None)
-            self._url_adapter_ready = True
-        return self._url_adapter
-
-    @url_adapter.setter
-    def url_adapter(self, value: MapAdapter | None) -> None:
-        self._url_adapter = value
-        self._url_adapter_ready = True
 
     @property
     def _app_ctx(self) -> AppContext:
@@ -312,18 +325,8 @@ class RequestContext(_WithBlock):
         return self
 
     @property
-    def url_adapter(self) -> MapAdapter | None:
-        """The app's URL map bound to this request (see
-        :meth:`jigger.Jigger.create_url_adapter`)."""
-        if not self._url_adapter_ready:
-            self._url_adapter = self.app.create_url_adapter(self.request)
-            self._url_adapter_ready = True
-        return self._url_adapter
-
-    @url_adapter.setter
-    def url_adapter(self, value: MapAdapter | None) -> None:
-        self._url_adapter = value
-        self._url_adapter_ready = True
+    def _bound_request(self) -> Request:
+        return self.request
 
     @property
     def session(self) -> SessionMixin:
