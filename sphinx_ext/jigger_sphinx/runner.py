@@ -820,6 +820,10 @@ class Runner:
         worker: _Worker,
         offset: int,
     ) -> None:
+        if current >= len(examples):
+            # every example reported: the process stopped on its way out
+            self._replace_worker()
+            return
         index = max(current, 0)
         example = examples[index]
         line = worker.position(index) if current >= 0 else None
@@ -917,7 +921,10 @@ class Runner:
     ) -> None:
         """Fail the example that was running (``current``; below 0, the
         setup code) at the line it had reached, with what the process wrote
-        to stderr, and mark the rest of the document not run."""
+        to stderr, and mark the rest of the document not run. Nothing, if
+        every example had reported (it died on its way out)."""
+        if current >= len(examples):
+            return
         index = max(current, 0)
         if current < 0:
             summary = f"setup code: {summary}"

@@ -1027,6 +1027,27 @@ def test_a_timeout_leaves_no_process_behind(tmp_path: Path) -> None:
         assert not alive(gone) or _zombie(gone)
 
 
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX processes")
+def test_a_worker_killed_after_the_last_result_keeps_the_results(
+    runner: Runner,
+) -> None:
+    # The document's process kills the warm worker on its way out: every
+    # example has reported, the end of the document never comes.
+    source = (
+        ">>> import os, signal\n"
+        ">>> real_exit = os._exit\n"
+        ">>> def exit_after_killing_worker(code):\n"
+        "...     os.kill(os.getppid(), signal.SIGKILL)\n"
+        "...     real_exit(code)\n"
+        ">>> os._exit = exit_after_killing_worker\n"
+    )
+    first = runner.worker_pid
+    outcomes = runner.run_document([pycon(source), pycon(">>> 1 + 1\n2\n", 20)])
+    assert [o.status for o in outcomes] == ["passed", "passed"]
+    assert run1(runner, pycon(">>> 2 + 2\n4\n")).status == "passed"
+    assert runner.worker_pid != first
+
+
 def _zombie(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/stat") as fh:
