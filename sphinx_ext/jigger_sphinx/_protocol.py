@@ -103,8 +103,8 @@ class Msg:
         mtime_ns, size]`` of each module outside the standard library loaded
         since the previous message (the first lists all loaded ones).
     ``deps``
-        the document is over: ``modules`` (as above), ``missing`` (module
-        names no finder found), ``sys_path``.
+        the document is over: ``modules`` (as above) and ``missing`` (module
+        names no finder found).
     ``error``
         a bug of the worker's own (``text``).
     ``end``

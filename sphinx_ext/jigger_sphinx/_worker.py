@@ -27,6 +27,7 @@ import faulthandler
 import io
 import linecache
 import os
+import select
 import signal
 import struct
 import sys
@@ -35,11 +36,15 @@ import threading
 import time
 import traceback
 import types
-import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+
+try:
+    import resource
+except ImportError:  # pragma: no cover - Windows
+    resource = None  # type: ignore[assignment]
 
 from . import engine_check
 from ._protocol import (
@@ -637,9 +642,9 @@ class Document:
         except BaseException as exc:
             return exc
 
-    def register_sources(self) -> dict[str, Any]:
+    def register_sources(self) -> None:
         """Put the examples' code into linecache at their real lines, so
-        tracebacks show the documentation's lines; returns what to restore."""
+        tracebacks show the documentation's lines."""
         files: dict[str, dict[int, str]] = {}
         for ex in self.examples:
             kind, source, path, lineno = ex.kind, ex.source, ex.path, ex.lineno
@@ -656,11 +661,9 @@ class Document:
             elif kind in ("code", "setup"):
                 for k, line in enumerate(textwrap.dedent(source).splitlines()):
                     lines[lineno + k] = line
-        saved: dict[str, Any] = {}
         for path, numbered in files.items():
             if not numbered:
                 continue
-            saved[path] = linecache.cache.get(path)
             # The real file's lines (a docstring's module) with the examples'
             # code, prompts removed, over them: tracebacks and their carets.
             text = list(linecache.getlines(path))
@@ -668,41 +671,20 @@ class Document:
             for n, line in numbered.items():
                 text[n - 1] = line + "\n"
             linecache.cache[path] = (sum(map(len, text)), None, text, path)
-        return saved
 
     def run(self) -> None:
-        home = os.getcwd()
-        saved_main = sys.modules.get("__main__")
-        saved_path = list(sys.path)
-        saved_env = dict(os.environ)
-        saved_hooks = sys.displayhook, sys.excepthook
-        saved_lines = self.register_sources()
+        """Run the document's examples in this process.
+
+        The process exits afterwards (a forked child, or where there is no
+        ``fork`` a worker that serves one document), so nothing the examples
+        changed (``__main__``, the working directory, ``sys.path``,
+        ``os.environ``, linecache, the namespaces) is put back, and no
+        object they made is finalized.
+        """
+        self.register_sources()
         sys.modules["__main__"] = self.module
         os.chdir(self.cwd)
-        try:
-            with warnings.catch_warnings():
-                self.run_all()
-        finally:
-            os.chdir(home)
-            if saved_main is not None:
-                sys.modules["__main__"] = saved_main
-            sys.path[:] = saved_path
-            if dict(os.environ) != saved_env:
-                os.environ.clear()
-                os.environ.update(saved_env)
-            sys.displayhook, sys.excepthook = saved_hooks
-            for path, entry in saved_lines.items():
-                if entry is None:
-                    linecache.cache.pop(path, None)
-                else:
-                    linecache.cache[path] = entry
-            if hasattr(builtins, "_"):
-                del builtins._
-            for name in [n for n in linecache.cache if n.startswith("<doctest ")]:
-                linecache.cache.pop(name, None)
-            self.drop_namespace()
-            self.globs = self.module.__dict__
-            self.drop_namespace()
+        self.run_all()
 
     def drop_namespace(self) -> None:
         """Empty the current namespace (what its objects print on the way
@@ -942,7 +924,8 @@ class ModuleWatch:
 
 def _watch_parent(parent: int, runner: int) -> None:
     """Exit when the warm worker or the runner's process is gone (they
-    cannot stop us any more)."""
+    cannot stop us any more). A thread of the child, where the worker
+    cannot watch for the runner itself (see :func:`_wait_child`)."""
     while True:
         time.sleep(0.5)
         try:
@@ -1031,28 +1014,34 @@ class _ModuleLog:
 
 
 _STDLIB: list[tuple[str, ...]] = []
-#: The examples' working directory (emptied after each document).
+#: The examples' working directory (emptied after each document): its real
+#: path with a trailing separator, and the path as the runner gave it.
 _SCRATCH: list[str] = []
 #: The warm worker's own modules: its log and their files (see _prime).
 _BASE: list[Any] = []
 
 
 def _prime() -> None:
-    """Look at the warm worker's loaded modules once, so that each child
-    only looks at what its examples load (a ``realpath`` per module adds up
-    to milliseconds per document otherwise)."""
+    """Do once in the warm worker what each child would otherwise do for
+    itself: compile the transcript parser's regular expressions, and look
+    at the loaded modules, so that a child only looks at what its examples
+    load (a ``realpath`` per module adds up to milliseconds per document)."""
+    with contextlib.suppress(ParseError):
+        parse_pycon(">>> x = 1\n>>> x\n1\n", lineno=1, path="<warm-up>")
     _BASE.clear()
     log = _ModuleLog()
     found = log.new()
     _BASE.extend([log, found])
 
 
+def _note_scratch(cwd: str) -> None:
+    """Note the examples' working directory (once per worker: it stays)."""
+    if not _SCRATCH or _SCRATCH[1] != cwd:
+        _SCRATCH[:] = [os.path.join(os.path.realpath(cwd), ""), cwd]
+
+
 def _limit_memory(limit: int) -> None:
-    if limit <= 0:
-        return
-    try:
-        import resource
-    except ImportError:  # pragma: no cover - Windows
+    if limit <= 0 or resource is None:
         return
     with contextlib.suppress(ValueError, OSError):
         _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
@@ -1101,24 +1090,106 @@ class _Channel:
             self.reader.feed(chunk)
 
 
+def _load_prctl() -> Callable[..., int] | None:
+    """Linux's ``prctl``, to have a child killed when its parent dies."""
+    if not sys.platform.startswith("linux"):  # pragma: no cover - not Linux
+        return None
+    try:
+        import ctypes
+
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (ImportError, OSError, AttributeError):  # pragma: no cover
+        return None
+
+
+_PRCTL = _load_prctl()
+_PR_SET_PDEATHSIG = 1
+
+
 def _run_in_child(
     channel: _Channel, payload: dict[str, Any], progress_fd: int | None
 ) -> None:
     """In the forked child: run the document, report what it used, exit."""
     code = 0
     try:
+        if _PRCTL is not None:
+            # Killed by the kernel if the warm worker dies (it cannot stop
+            # this process any more); it may have died already.
+            parent = _WORKER_PID[0]
+            _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+            if os.getppid() != parent:
+                os._exit(3)
         with contextlib.suppress(OSError):
             os.setpgid(0, 0)  # its own group: what it starts ends with it
         os.close(channel.fd_in)
         channel.owner = os.getpid()
-        threading.Thread(
-            target=_watch_parent, args=(os.getppid(), _RUNNER_PID[0]), daemon=True
-        ).start()
+        if not (_PIDFD and _PRCTL):
+            # no one else would notice the worker or the runner going away
+            threading.Thread(
+                target=_watch_parent, args=(os.getppid(), _RUNNER_PID[0]), daemon=True
+            ).start()
         _serve_document(channel, payload, progress_fd)
     except BaseException:
         code = 70
     finally:
         os._exit(code)
+
+
+class _RunnerGone(Exception):
+    """The runner's end of the channel closed while a document ran."""
+
+
+def _wait_child(pid: int, channel: _Channel) -> int:
+    """Wait for the child running a document; its wait status.
+
+    Where the child can be waited for through a file descriptor (Linux's
+    ``pidfd_open``), the worker also watches its channel meanwhile: when the
+    runner's process goes away, the child's process group is killed and
+    :class:`_RunnerGone` raised; the child asked the kernel to kill it if
+    the worker dies (``prctl``). Elsewhere the child watches for both with
+    a thread of its own, which costs it a thread start per document.
+    Anything the runner sends meanwhile is kept for :meth:`_Channel.recv`.
+    """
+    pidfd = -1
+    if _PIDFD:
+        with contextlib.suppress(OSError):
+            pidfd = os.pidfd_open(pid)
+    if pidfd >= 0:
+        try:
+            while True:
+                ready, _, _ = select.select([pidfd, channel.fd_in], [], [])
+                if pidfd in ready:
+                    break
+                chunk = os.read(channel.fd_in, 1 << 16)
+                if not chunk:
+                    with contextlib.suppress(OSError):
+                        os.killpg(pid, signal.SIGKILL)
+                    os.waitpid(pid, 0)
+                    raise _RunnerGone
+                channel.reader.feed(chunk)
+        finally:
+            os.close(pidfd)
+    while True:
+        try:
+            return os.waitpid(pid, 0)[1]
+        except InterruptedError:  # pragma: no cover - retried by Python
+            continue
+
+
+def _can_watch_children() -> bool:
+    """Whether this system can wait for a child through a file descriptor."""
+    if not hasattr(os, "pidfd_open"):  # pragma: no cover - not Linux
+        return False
+    try:
+        os.close(os.pidfd_open(os.getpid()))
+    except OSError:  # pragma: no cover - Linux before 5.3
+        return False
+    return True
+
+
+#: Whether the worker waits for its children with ``pidfd_open`` (and so
+#: watches for the runner's going away itself).
+_PIDFD = _can_watch_children()
 
 
 def _serve_document(
@@ -1127,7 +1198,6 @@ def _serve_document(
     """Run one document in this process and send what it used."""
     missing = _MissingFinder()
     sys.meta_path.append(missing)
-    _SCRATCH[:] = [os.path.join(os.path.realpath(payload["cwd"]), "")]
     _limit_memory(payload.get("memory_limit", 0))
     document = Document(payload, channel.send, progress_fd)
     try:
@@ -1139,36 +1209,34 @@ def _serve_document(
             "type": Msg.DEPS,
             "modules": document.modules.new(),
             "missing": sorted(set(missing.names)),
-            "sys_path": list(sys.path),
         }
     )
 
 
 #: The process id of the runner's process (the warm worker's parent).
 _RUNNER_PID = [0]
+#: The warm worker's process id (in a child: its parent's).
+_WORKER_PID = [0]
 
 
 def _run(channel: _Channel, payload: dict[str, Any], progress_fd: int | None) -> bool:
     """Run one document in a fresh child; ``True`` when this process must
     exit afterwards (no ``fork``: the document ran here)."""
     if not hasattr(os, "fork"):  # pragma: no cover - Windows
+        _note_scratch(payload["cwd"])
         _serve_document(channel, payload, progress_fd)
         channel.send({"type": Msg.END, "status": 0, "fresh": True})
         return True
     sys.stdout.flush()
     sys.stderr.flush()
+    _note_scratch(payload["cwd"])
     pid = os.fork()
     if pid == 0:
         _run_in_child(channel, payload, progress_fd)
     # Which process runs the document, so a timeout can stop it and what it
     # started (a message: the progress file is writable by the examples).
     channel.send({"type": Msg.CHILD, "pid": pid})
-    while True:
-        try:
-            _, status = os.waitpid(pid, 0)
-            break
-        except InterruptedError:  # pragma: no cover - retried by Python
-            continue
+    status = _wait_child(pid, channel)
     # What the example started and left running ends with the document.
     with contextlib.suppress(OSError):
         os.killpg(pid, signal.SIGKILL)
@@ -1204,10 +1272,11 @@ def main() -> None:
     faulthandler.enable(file=sys.__stderr__ or sys.stderr, all_threads=False)
     if hasattr(signal, "SIGUSR1"):
         faulthandler.register(signal.SIGUSR1, file=sys.__stderr__ or sys.stderr)
-    # No thread here: this process forks one child per document. While it
-    # waits for a child, the child watches for the runner going away; while
-    # it waits for a message, the runner's going away closes its stdin.
+    # No thread here: this process forks one child per document. Whether it
+    # waits for a message or for a child, the runner's going away closes its
+    # channel (see _wait_child; without pidfd_open the child watches).
     _RUNNER_PID[0] = os.getppid()
+    _WORKER_PID[0] = os.getpid()
     try:
         channel = _Channel(fd_in, fd_out)
     except (EOFError, OSError):
@@ -1240,7 +1309,7 @@ def main() -> None:
                 payload = {**message, "memory_limit": memory_limit}
                 if _run(channel, payload, progress_fd):
                     return  # pragma: no cover - Windows
-            except KeyboardInterrupt:
+            except (KeyboardInterrupt, _RunnerGone):
                 return
             except Exception as exc:  # a bug of ours: report, keep serving
                 channel.send(

@@ -8,6 +8,7 @@ import importlib
 import os
 import re
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -1027,6 +1028,96 @@ def test_a_timeout_leaves_no_process_behind(tmp_path: Path) -> None:
         assert not alive(gone) or _zombie(gone)
 
 
+_HOLDER = """
+import sys, time
+from jigger_sphinx.model import Example
+from jigger_sphinx.runner import Runner
+runner = Runner(timeout=60)
+runner.start()
+print(runner.worker_pid, flush=True)
+runner.submit_document([Example("pycon", sys.argv[1], "doc.rst", 1)])
+time.sleep(60)
+"""
+
+
+def _stuck_document(tmp_path: Path) -> tuple[subprocess.Popen[str], int, list[int]]:
+    """A process holding a runner whose document is stuck in a sleep, having
+    started a process of its own: (that process, the worker's pid, [the
+    document's pid, the started process's pid])."""
+    pidfile = tmp_path / "pids"
+    source = (
+        ">>> import os, subprocess, sys, time\n"
+        ">>> cmd = [sys.executable, '-c', 'import time; time.sleep(60)']\n"
+        ">>> p = subprocess.Popen(cmd)\n"
+        f">>> _ = open({str(pidfile)!r}, 'w').write(f'{{os.getpid()}} {{p.pid}}')\n"
+        ">>> time.sleep(60)\n"
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, source], stdout=subprocess.PIPE, text=True
+    )
+    assert holder.stdout is not None
+    worker = int(holder.stdout.readline())
+    deadline = time.monotonic() + 30
+    while not pidfile.exists() or len(pidfile.read_text().split()) < 2:
+        assert time.monotonic() < deadline, "the document did not start"
+        time.sleep(0.05)
+    return holder, worker, [int(p) for p in pidfile.read_text().split()]
+
+
+def _gone_within(pids: list[int], seconds: float) -> list[int]:
+    """The pids still running (not zombies) after up to ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while True:
+        left = [p for p in pids if alive(p) and not _zombie(p)]
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.05)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX processes")
+def test_a_killed_runner_process_leaves_no_process_behind(tmp_path: Path) -> None:
+    # sphinx-build killed (SIGKILL: no clean-up of its own) mid-example
+    holder, worker, pids = _stuck_document(tmp_path)
+    holder.kill()
+    holder.communicate()
+    left = _gone_within([worker, *pids], 5)
+    for pid in left:  # do not leave them to the rest of the suite
+        os.kill(pid, signal.SIGKILL)
+    assert left == []
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX processes")
+def test_a_killed_worker_is_reported_and_leaves_no_process_behind(
+    tmp_path: Path,
+) -> None:
+    pidfile = tmp_path / "pids"
+    source = (
+        ">>> import os, subprocess, sys, time\n"
+        ">>> cmd = [sys.executable, '-c', 'import time; time.sleep(60)']\n"
+        ">>> p = subprocess.Popen(cmd)\n"
+        f">>> _ = open({str(pidfile)!r}, 'w').write(f'{{os.getpid()}} {{p.pid}}')\n"
+        ">>> time.sleep(60)\n"
+    )
+    with Runner(timeout=60) as runner:
+        runner.start()
+        worker = runner.worker_pid
+        assert worker is not None
+        pending = runner.submit_document([pycon(source)])
+        deadline = time.monotonic() + 30
+        while not pidfile.exists() or len(pidfile.read_text().split()) < 2:
+            assert time.monotonic() < deadline, "the document did not start"
+            time.sleep(0.05)
+        os.kill(worker, signal.SIGKILL)
+        (outcome,) = pending.outcomes()
+        assert outcome.status == "failed"
+        assert "SIGKILL" in outcome.summary
+        pids = [int(p) for p in pidfile.read_text().split()]
+        left = _gone_within(pids, 5)
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert left == []
+
+
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX processes")
 def test_a_worker_killed_after_the_last_result_keeps_the_results(
     runner: Runner,
@@ -1046,6 +1137,23 @@ def test_a_worker_killed_after_the_last_result_keeps_the_results(
     assert [o.status for o in outcomes] == ["passed", "passed"]
     assert run1(runner, pycon(">>> 2 + 2\n4\n")).status == "passed"
     assert runner.worker_pid != first
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux's prctl")
+def test_a_document_ends_when_runner_and_worker_are_killed_together(
+    tmp_path: Path,
+) -> None:
+    holder, worker, (document, started) = _stuck_document(tmp_path)
+    os.kill(worker, signal.SIGKILL)
+    holder.kill()
+    holder.communicate()
+    try:
+        assert _gone_within([worker, document], 5) == []
+    finally:
+        # what the document started outlives both (nobody is left to end
+        # its process group): documented in design.rst
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(started, signal.SIGKILL)
 
 
 def _zombie(pid: int) -> bool:
