@@ -79,7 +79,8 @@ class Msg:
         ``sys_path`` (put in front of ``sys.path``), ``progress_fd``,
         ``preload`` (module names the warm worker imports once, failures
         ignored), ``memory_limit`` (bytes of address space per document, 0
-        for none).
+        for none), ``fork`` (``False``: run each document in the worker
+        itself, which then exits).
     ``run``
         one document: ``examples`` (packed), ``setup``, ``cleanup``,
         ``app_name``, ``flags``, ``doctest_flags``, ``max_output``, ``cwd``.
@@ -110,7 +111,7 @@ class Msg:
     ``end``
         the document is over; ``status`` is the exit status of the process
         that ran it (0, or a negative signal number) and ``fresh`` says the
-        worker exits now (no ``fork``: a fresh process per document).
+        worker exits now (no ``fork``: a fresh worker per document).
     """
 
     INIT = "init"

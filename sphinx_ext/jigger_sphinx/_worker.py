@@ -1217,12 +1217,14 @@ def _serve_document(
 _RUNNER_PID = [0]
 #: The warm worker's process id (in a child: its parent's).
 _WORKER_PID = [0]
+#: Whether documents run in forked children (else here, one per worker).
+_FORK = [hasattr(os, "fork")]
 
 
 def _run(channel: _Channel, payload: dict[str, Any], progress_fd: int | None) -> bool:
     """Run one document in a fresh child; ``True`` when this process must
     exit afterwards (no ``fork``: the document ran here)."""
-    if not hasattr(os, "fork"):  # pragma: no cover - Windows
+    if not _FORK[0]:
         _note_scratch(payload["cwd"])
         _serve_document(channel, payload, progress_fd)
         channel.send({"type": Msg.END, "status": 0, "fresh": True})
@@ -1297,6 +1299,7 @@ def main() -> None:
             sys.path[:0] = message["sys_path"]
             progress_fd = message["progress_fd"]
             memory_limit = int(message.get("memory_limit", 0))
+            _FORK[0] = hasattr(os, "fork") and bool(message.get("fork", True))
             watch = ModuleWatch()
             _preload(list(message.get("preload", ())))
             watch.update()
@@ -1308,7 +1311,7 @@ def main() -> None:
             try:
                 payload = {**message, "memory_limit": memory_limit}
                 if _run(channel, payload, progress_fd):
-                    return  # pragma: no cover - Windows
+                    return
             except (KeyboardInterrupt, _RunnerGone):
                 return
             except Exception as exc:  # a bug of ours: report, keep serving

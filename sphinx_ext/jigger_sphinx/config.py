@@ -15,6 +15,9 @@ name                          type         default   meaning
 ``jigger_example_memory``     int          2 GiB     bytes of address space a
                                                      document's process may use
                                                      (``0``: no limit)
+``jigger_example_fork``       bool         ``True``  fork each document's process from a
+                                                     warm worker (``False``: start a
+                                                     fresh interpreter per document)
 ``jigger_app_name``           str          ``app``   the name of the WSGI app that
                                                      ``http`` blocks are sent to
 ``jigger_doctest_flags``      list of str  ``[]``    doctest flags for every example of
@@ -237,6 +240,7 @@ def validate_config(app: Sphinx, config: Config) -> None:
     memory = config.jigger_example_memory
     if memory != 0:
         check_int("jigger_example_memory", memory)
+    check_bool("jigger_example_fork", config.jigger_example_fork)
     check_bool("jigger_fail_on_error", config.jigger_fail_on_error)
     check_bool("jigger_run_examples", config.jigger_run_examples)
     kinds = config.jigger_example_kinds
@@ -267,6 +271,8 @@ def setup(app: Sphinx) -> None:
         ("jigger_doctest_flags", [], "env", (list, tuple)),
         ("jigger_max_output", 1_000_000, "env", (int,)),
         ("jigger_example_memory", 2 * 1024**3, "env", (int,)),
+        # how a document's process starts: the same state either way
+        ("jigger_example_fork", True, "", (bool,)),
         ("jigger_fail_on_error", True, "", (bool,)),
         ("jigger_run_examples", True, "env", (bool,)),
         ("jigger_example_kinds", None, "env", (list, tuple, type(None))),

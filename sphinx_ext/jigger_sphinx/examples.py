@@ -178,6 +178,7 @@ def runner_options(config: Config) -> dict[str, Any]:
         "max_output": int(config.jigger_max_output),
         "sys_path": extra + [entry for entry in sys.path if entry],
         "memory_limit": int(config.jigger_example_memory),
+        "fork": bool(config.jigger_example_fork),
         # the warm worker imports what every document's setup imports, once
         "preload": sorted(imported_names(_setup_code(config))),
     }

@@ -197,6 +197,7 @@ class _Worker:
         env: Mapping[str, str] | None,
         preload: Sequence[str] = (),
         memory_limit: int = 0,
+        fork: bool = True,
     ):
         # The working directory of every document this worker runs; emptied
         # after each document, removed with the worker. (One mkdir/rmdir per
@@ -244,6 +245,7 @@ class _Worker:
                 "progress_fd": next(iter(pass_fds), None),
                 "preload": list(preload),
                 "memory_limit": int(memory_limit),
+                "fork": bool(fork),
             }
         )
         self.ready = False
@@ -456,6 +458,10 @@ class Runner:
     :param memory_limit: bytes of address space each document's process may
         use; ``0`` for no limit.
     :param preload: modules the warm worker imports once (failures ignored).
+    :param fork: ``True`` (the default) forks each document's process from
+        the warm worker; ``False`` runs each document in a worker process of
+        its own, started fresh (an interpreter start per document, for code
+        that does not survive ``fork``). Without ``os.fork`` it is ``False``.
 
     A runner is a context manager; :meth:`close` stops the worker. Calls are
     serialised by a lock; after ``os.fork()`` the child process starts its
@@ -471,6 +477,7 @@ class Runner:
         env: Mapping[str, str] | None = None,
         memory_limit: int = DEFAULT_MEMORY_LIMIT,
         preload: Sequence[str] = (),
+        fork: bool = True,
     ) -> None:
         if not timeout > 0:
             raise ValueError(f"timeout must be a positive number, got {timeout!r}")
@@ -484,6 +491,7 @@ class Runner:
             raise ValueError(f"memory_limit must be 0 or more, got {memory_limit!r}")
         self.memory_limit = int(memory_limit)
         self.preload = tuple(preload)
+        self.fork = bool(fork) and hasattr(os, "fork")
         self._worker: _Worker | None = None
         self._pid = os.getpid()
         self._lock = threading.Lock()
@@ -510,7 +518,9 @@ class Runner:
         return self._worker
 
     def _new_worker(self) -> _Worker:
-        return _Worker(self.sys_path, self.env, self.preload, self.memory_limit)
+        return _Worker(
+            self.sys_path, self.env, self.preload, self.memory_limit, self.fork
+        )
 
     def _replace_worker(self) -> None:
         if self._worker is not None:
@@ -783,7 +793,7 @@ class Runner:
                         self._child_died(
                             examples, outcomes, current, worker, offset, message
                         )
-                    if message.get("fresh"):  # pragma: no cover - Windows
+                    if message.get("fresh"):  # the worker ran it and exits
                         self._replace_worker()
                     break
                 elif kind == Msg.ERROR:  # a bug of ours, reported

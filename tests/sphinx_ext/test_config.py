@@ -37,6 +37,7 @@ def _make(
         ("jigger_example_memory", True, "a whole number greater than 0"),
         ("jigger_fail_on_error", 2, "True or False"),
         ("jigger_run_examples", 1, "True or False"),
+        ("jigger_example_fork", 3, "True or False"),
     ],
 )
 def test_bad_value_is_named_with_what_was_expected(

@@ -447,19 +447,22 @@ def test_a_missing_module_is_found_after_conf_py_fixes_sys_path(
 # -- a pristine interpreter for every document -----------------------------------
 
 
+@pytest.mark.parametrize("fork", [True, False], ids=["forked", "fresh-interpreter"])
 def test_a_documents_state_never_reaches_the_next(
     make_app: Callable[..., SphinxTestApp],
     copy_root: Callable[[str], Path],
     warnings_of: Warnings,
+    fork: bool,
 ) -> None:
     srcdir = copy_root("ex-fresh")
-    full = _build(make_app, srcdir, "jigger-check")
+    conf = {"jigger_example_fork": fork}
+    full = _build(make_app, srcdir, "jigger-check", confoverrides=conf)
     assert _example_warnings(full, warnings_of) == []
     assert "2 examples: 2 passed" in _summary(full)
     # after editing only the page that expects defaults
     page = srcdir / "b_expects_defaults.rst"
     _touch_later(page, page.read_text(encoding="utf-8") + "\nMore prose.\n\n>>> 1\n1\n")
-    edited = _build(make_app, srcdir, "jigger-check")
+    edited = _build(make_app, srcdir, "jigger-check", confoverrides=conf)
     assert _example_warnings(edited, warnings_of) == []
     # with -j 2
     parallel = make_app(
@@ -467,6 +470,7 @@ def test_a_documents_state_never_reaches_the_next(
         srcdir=srcdir,
         builddir=srcdir.parent / "_build_j2",
         parallel=2,
+        confoverrides=conf,
     )
     parallel.build()
     assert _example_warnings(parallel, warnings_of) == []
@@ -511,14 +515,18 @@ def _engine_processes() -> list[int]:
 @pytest.mark.skipif(
     not os.path.isdir("/proc") or not hasattr(os, "fork"), reason="Linux"
 )
+@pytest.mark.parametrize("fork", [True, False], ids=["forked", "fresh-interpreter"])
 def test_hostile_examples_are_reported_and_leave_nothing_running(
     make_app: Callable[..., SphinxTestApp],
     copy_root: Callable[[str], Path],
     warnings_of: Warnings,
+    fork: bool,
 ) -> None:
     before = set(_engine_processes())
     srcdir = copy_root("ex-hostile")
-    app = _build(make_app, srcdir, "jigger-check")
+    app = _build(
+        make_app, srcdir, "jigger-check", confoverrides={"jigger_example_fork": fork}
+    )
     found = _example_warnings(app, warnings_of)
     locations = [where for where, _ in found]
     messages = dict(found)

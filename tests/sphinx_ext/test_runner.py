@@ -889,6 +889,52 @@ def test_no_process_state_reaches_the_next_document(
     assert outcome.status == "passed", outcome
 
 
+@pytest.fixture(scope="module")
+def unforked() -> Iterator[Runner]:
+    with Runner(timeout=5, fork=False) as r:
+        yield r
+
+
+@pytest.mark.parametrize(("first", "second"), LEAKS)
+def test_no_process_state_reaches_the_next_document_without_fork(
+    unforked: Runner, first: str, second: str
+) -> None:
+    run1(unforked, pycon(first))
+    outcome = run1(unforked, pycon(second))
+    assert outcome.status == "passed", outcome
+
+
+def test_without_fork_each_document_runs_in_a_worker_of_its_own(
+    unforked: Runner, tmp_path: Path
+) -> None:
+    pids = tmp_path / "pids"
+    source = (
+        ">>> import os\n"
+        f">>> with open({str(pids)!r}, 'a') as f:\n"
+        "...     _ = f.write(f'{os.getpid()} {os.getppid()}\\n')\n"
+    )
+    for _ in range(3):
+        assert run1(unforked, pycon(source)).status == "passed"
+    rows = [line.split() for line in pids.read_text().splitlines()]
+    # each in a direct child of this process (a worker), never the same one
+    assert [parent for _, parent in rows] == [str(os.getpid())] * 3
+    assert len({pid for pid, _ in rows}) == 3
+    # and the next worker is already starting while the caller works
+    assert str(unforked.worker_pid) not in {pid for pid, _ in rows}
+
+
+def test_without_fork_a_dying_example_and_a_timeout_are_reported() -> None:
+    with Runner(timeout=1, fork=False) as runner:
+        died = runner.run_document(
+            [pycon(">>> import os\n>>> os._exit(9)\n"), pycon(">>> 1\n1\n", 20)]
+        )
+        assert [o.status for o in died] == ["failed", "not-run"]
+        assert died[0].summary == "the worker process exited with code 9"
+        slow = run1(runner, pycon(">>> import time\n>>> time.sleep(5)\n"))
+        assert slow.summary == "timed out after 1s"
+        assert run1(runner, pycon(">>> 2 * 21\n42\n")).status == "passed"
+
+
 @pytest.mark.skipif(not hasattr(signal, "alarm"), reason="POSIX signals")
 def test_an_alarm_set_by_an_example_does_not_reach_the_next_document(
     runner: Runner,
