@@ -979,8 +979,11 @@ class _ModuleLog:
         self.names: set[str] = set()
         self.pending: list[list[Any]] = []
         if _BASE:  # what the warm worker had loaded, looked at once
-            self.names = set(_BASE[0].names)
-            self.pending = list(_BASE[1])
+            # taken over, not copied: the process that runs a document exits
+            # after it (copying means touching every name, a page fault each
+            # in a forked child)
+            self.names = _BASE[0].names
+            self.pending = _BASE[1]
 
     def new(self) -> list[list[Any]]:
         pending, self.pending = self.pending, []
