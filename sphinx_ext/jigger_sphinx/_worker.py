@@ -984,6 +984,7 @@ class _ModuleLog:
             # in a forked child)
             self.names = _BASE[0].names
             self.pending = _BASE[1]
+            self.count = _BASE[0].count
 
     def new(self) -> list[list[Any]]:
         pending, self.pending = self.pending, []

@@ -21,6 +21,8 @@ in a fresh output folder unless it is a rebuild:
                           unchanged rebuild, measured in-process (own_time.py)
 ``*_edit_one``            again after one page's examples were edited
 ``*_j2``                  ``-b html -j 2`` from scratch
+``*_html_more``           more fresh plain/jigger_sphinx ``-b html`` pairs, back
+                          to back (the 1.05x goal is judged on every pair)
 ``raw_examples``          the floor: every example's code run in-process
 
 The builds of one repeat take turns in a rotating order; the figure kept is
@@ -61,6 +63,9 @@ SUMMARY = re.compile(
 EDITED_PAGE = 7
 #: unchanged-rebuild pairs (plain, jigger_sphinx) per repeat
 REBUILD_PAIRS = 3
+#: fresh ``-b html`` pairs (plain, jigger_sphinx) per repeat, the first in its
+#: group: one build moves by 10-20 % with the machine, the goal is 5 %
+FRESH_PAIRS = 3
 OWN_TIME = Path(__file__).resolve().parent / "own_time.py"
 
 #: name -> (builder, conf folder, source flavour, extra sphinx-build arguments)
@@ -207,16 +212,7 @@ class Run:
             builder, conf, flavour, extra = FRESH[name]
             self.build(name, builder, conf, flavour, extra, outs / name)
             if conf == "jigger":
-                got = self.summaries[name][-1]
-                want = {
-                    "examples": n_examples,
-                    "passed": n_examples,
-                    "executed": n_examples,
-                }
-                ok = got is not None and all(got[k] == v for k, v in want.items())
-                self.check(
-                    f"{name} ran every example", ok, f"summary {got}, want {want}"
-                )
+                self.check_ran_all(name)
             if name == "doctest_html":
                 self.build(
                     "doctest_pass", "doctest", "doctest", "doctest", [], outs / name
@@ -229,6 +225,17 @@ class Run:
             samples.setdefault("html_then_doctest", []).append(
                 samples["doctest_html"][-1] + samples["doctest_pass"][-1]
             )
+        for pair in range(1, FRESH_PAIRS):
+            order = ["plain_html", "jigger_html"]
+            if (number + pair) % 2:
+                order.reverse()
+            for name in order:
+                builder, conf, flavour, extra = FRESH[name]
+                out = outs / f"{name}_more"
+                self.build(f"{name}_more", builder, conf, flavour, extra, out)
+                if conf == "jigger":
+                    self.check_ran_all(f"{name}_more")
+                shutil.rmtree(out)
         # The rebuild pairs take turns going first, as the fresh pairs do:
         # the build that follows the fresh ones ran slower in every repeat.
         flip = number % 2 == 1
@@ -257,6 +264,14 @@ class Run:
         )
         self.check("one edited page re-ran only its examples", ok, f"summary {got}")
         shutil.rmtree(outs)
+
+    def check_ran_all(self, name: str) -> None:
+        """Check that build ``name`` ran (and passed) every example."""
+        n_examples = self.pages * gen_docs.EXAMPLES_PER_PAGE
+        got = self.summaries[name][-1]
+        want = {"examples": n_examples, "passed": n_examples, "executed": n_examples}
+        ok = got is not None and all(got[k] == v for k, v in want.items())
+        self.check(f"{name} ran every example", ok, f"summary {got}, want {want}")
 
     def html_pair(self, what: str, outs: Path, *, plain_first: bool) -> None:
         """Plain and jigger_sphinx ``-b html`` again, back to back, each in the
@@ -322,21 +337,36 @@ def per_repeat(
     )
 
 
+def fresh_pairs(res: dict[str, Any]) -> list[tuple[float, float]]:
+    """Every back-to-back (jigger_sphinx, plain) fresh ``-b html`` pair:
+    the one in each repeat's group and the ``*_html_more`` ones."""
+    samples: dict[str, list[float]] = res["samples_s"]
+    pairs = list(zip(samples["jigger_html"], samples["plain_html"], strict=True))
+    more = zip(
+        samples.get("jigger_html_more", []),
+        samples.get("plain_html_more", []),
+        strict=True,
+    )
+    return pairs + list(more)
+
+
 def targets(results: list[dict[str, Any]]) -> list[tuple[str, str, bool]]:
     """Issue 7's docs targets: (what, measured, met)."""
     rows: list[tuple[str, str, bool]] = []
     for res in results:
         m = res["median_s"]
         p = res["pages"]
-        limit = m["plain_html"] * 1.05 + m["raw_examples"]
-        paired = per_repeat(
-            res, "jigger_html", "plain_html", scale=1.05, add=m["raw_examples"]
-        )
+        pairs = fresh_pairs(res)
+        plain = statistics.median(b for _, b in pairs)
+        jigger = statistics.median(t for t, _ in pairs)
+        limit = plain * 1.05 + m["raw_examples"]
+        paired = statistics.median(t / (b * 1.05 + m["raw_examples"]) for t, b in pairs)
         rows.append(
             (
                 f"{p} pages: html+jigger <= plain html x 1.05 + raw examples",
-                f"{m['jigger_html']:.2f} s vs {limit:.2f} s (medians); "
-                f"{paired:.3f} of the limit (median of repeats)",
+                f"{jigger:.2f} s vs {limit:.2f} s (medians); "
+                f"{paired:.3f} of the limit (median of {len(pairs)} back-to-back "
+                "pairs)",
                 paired <= 1.0,
             )
         )
@@ -444,8 +474,11 @@ def format_report(results: list[dict[str, Any]]) -> str:
             f"{res['median_s'][top] / res['median_s'][bottom]:.2f}x" for res in results
         ]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
-    cells = [f"{per_repeat(res, 'jigger_html', 'plain_html'):.2f}x" for res in results]
-    label = "html+jigger / plain html, back to back (median of repeats)"
+    cells = [
+        f"{statistics.median(t / b for t, b in fresh_pairs(res)):.2f}x"
+        for res in results
+    ]
+    label = "html+jigger / plain html, back to back (median of pairs)"
     lines.append(f"| {label} | " + " | ".join(cells) + " |")
     extra = []
     for res in results:
