@@ -1086,38 +1086,53 @@ time.sleep(60)
 """
 
 
-def _stuck_document(tmp_path: Path) -> tuple[subprocess.Popen[str], int, list[int]]:
-    """A process holding a runner whose document is stuck in a sleep, having
-    started a process of its own: (that process, the worker's pid, [the
-    document's pid, the started process's pid])."""
-    pidfile = tmp_path / "pids"
-    source = (
+def _stuck_source(pidfile: Path) -> str:
+    """A transcript that starts a process, writes its own pid and that
+    process's to ``pidfile``, then sleeps for a minute."""
+    return (
         ">>> import os, subprocess, sys, time\n"
         ">>> cmd = [sys.executable, '-c', 'import time; time.sleep(60)']\n"
         ">>> p = subprocess.Popen(cmd)\n"
         f">>> _ = open({str(pidfile)!r}, 'w').write(f'{{os.getpid()}} {{p.pid}}')\n"
         ">>> time.sleep(60)\n"
     )
+
+
+def _started(pidfile: Path) -> list[int]:
+    """The two pids ``_stuck_source`` writes, once it has written them."""
+    deadline = time.monotonic() + 30
+    while not pidfile.exists() or len(pidfile.read_text().split()) < 2:
+        assert time.monotonic() < deadline, "the document did not start"
+        time.sleep(0.05)
+    return [int(p) for p in pidfile.read_text().split()]
+
+
+def _stuck_document(tmp_path: Path) -> tuple[subprocess.Popen[str], int, list[int]]:
+    """A process holding a runner whose document is stuck in a sleep, having
+    started a process of its own: (that process, the worker's pid, [the
+    document's pid, the started process's pid])."""
+    source = _stuck_source(tmp_path / "pids")
     holder = subprocess.Popen(
         [sys.executable, "-c", _HOLDER, source], stdout=subprocess.PIPE, text=True
     )
     assert holder.stdout is not None
     worker = int(holder.stdout.readline())
-    deadline = time.monotonic() + 30
-    while not pidfile.exists() or len(pidfile.read_text().split()) < 2:
-        assert time.monotonic() < deadline, "the document did not start"
-        time.sleep(0.05)
-    return holder, worker, [int(p) for p in pidfile.read_text().split()]
+    return holder, worker, _started(tmp_path / "pids")
 
 
-def _gone_within(pids: list[int], seconds: float) -> list[int]:
-    """The pids still running (not zombies) after up to ``seconds``."""
+def _left_running(pids: list[int], seconds: float) -> list[int]:
+    """The pids still running (not zombies) after up to ``seconds``; they
+    are killed then, so a failing test leaves nothing to the rest."""
     deadline = time.monotonic() + seconds
     while True:
         left = [p for p in pids if alive(p) and not _zombie(p)]
         if not left or time.monotonic() > deadline:
-            return left
+            break
         time.sleep(0.05)
+    for pid in left:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    return left
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX processes")
@@ -1126,42 +1141,24 @@ def test_a_killed_runner_process_leaves_no_process_behind(tmp_path: Path) -> Non
     holder, worker, pids = _stuck_document(tmp_path)
     holder.kill()
     holder.communicate()
-    left = _gone_within([worker, *pids], 5)
-    for pid in left:  # do not leave them to the rest of the suite
-        os.kill(pid, signal.SIGKILL)
-    assert left == []
+    assert _left_running([worker, *pids], 5) == []
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX processes")
 def test_a_killed_worker_is_reported_and_leaves_no_process_behind(
     tmp_path: Path,
 ) -> None:
-    pidfile = tmp_path / "pids"
-    source = (
-        ">>> import os, subprocess, sys, time\n"
-        ">>> cmd = [sys.executable, '-c', 'import time; time.sleep(60)']\n"
-        ">>> p = subprocess.Popen(cmd)\n"
-        f">>> _ = open({str(pidfile)!r}, 'w').write(f'{{os.getpid()}} {{p.pid}}')\n"
-        ">>> time.sleep(60)\n"
-    )
     with Runner(timeout=60) as runner:
         runner.start()
         worker = runner.worker_pid
         assert worker is not None
-        pending = runner.submit_document([pycon(source)])
-        deadline = time.monotonic() + 30
-        while not pidfile.exists() or len(pidfile.read_text().split()) < 2:
-            assert time.monotonic() < deadline, "the document did not start"
-            time.sleep(0.05)
+        pending = runner.submit_document([pycon(_stuck_source(tmp_path / "pids"))])
+        pids = _started(tmp_path / "pids")
         os.kill(worker, signal.SIGKILL)
         (outcome,) = pending.outcomes()
         assert outcome.status == "failed"
         assert "SIGKILL" in outcome.summary
-        pids = [int(p) for p in pidfile.read_text().split()]
-        left = _gone_within(pids, 5)
-    for pid in left:
-        os.kill(pid, signal.SIGKILL)
-    assert left == []
+        assert _left_running(pids, 5) == []
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX processes")
@@ -1194,7 +1191,7 @@ def test_a_document_ends_when_runner_and_worker_are_killed_together(
     holder.kill()
     holder.communicate()
     try:
-        assert _gone_within([worker, document], 5) == []
+        assert _left_running([worker, document], 5) == []
     finally:
         # what the document started outlives both (nobody is left to end
         # its process group): documented in design.rst
