@@ -1232,6 +1232,12 @@ def _run(channel: _Channel, payload: dict[str, Any], progress_fd: int | None) ->
         _note_scratch(payload["cwd"])
         _serve_document(channel, payload, progress_fd)
         channel.send({"type": Msg.END, "status": 0, "fresh": True})
+        if hasattr(os, "killpg") and os.getpgid(0) == os.getpid():
+            # What the examples started ends with them, and so does this
+            # process (its own group: no waiting for threads left running).
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.killpg(os.getpid(), signal.SIGKILL)
         return True
     sys.stdout.flush()
     sys.stderr.flush()

@@ -1052,6 +1052,21 @@ def test_processes_an_example_leaves_behind_end_with_its_document(
     assert not alive(pid)
 
 
+@pytest.mark.skipif(not hasattr(os, "killpg"), reason="POSIX processes")
+def test_without_fork_processes_an_example_leaves_behind_end_with_its_document(
+    unforked: Runner, tmp_path: Path
+) -> None:
+    pidfile = tmp_path / "pid"
+    source = (
+        ">>> import subprocess, sys\n"
+        ">>> cmd = [sys.executable, '-c', 'import time; time.sleep(60)']\n"
+        ">>> p = subprocess.Popen(cmd)\n"
+        f">>> _ = open({str(pidfile)!r}, 'w').write(str(p.pid))\n"
+    )
+    assert run1(unforked, pycon(source)).status == "passed"
+    assert _left_running([int(pidfile.read_text())], 5) == []
+
+
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX processes")
 def test_a_timeout_leaves_no_process_behind(tmp_path: Path) -> None:
     pidfile = tmp_path / "pid"
