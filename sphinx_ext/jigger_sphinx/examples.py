@@ -358,6 +358,7 @@ class ExamplesSession:
         self._stats: dict[str, str | None] = {}
         self._sys_path = ""
         self._dirs = ""
+        self._path_dirs: tuple[str, ...] = ()
         # The process that reads documents one after another; a forked
         # parallel reader has another pid and waits for each document.
         self._serial_pid = os.getpid()
@@ -391,6 +392,7 @@ class ExamplesSession:
                 os.path.abspath(p) for p in runner_options(app.config)["sys_path"]
             )
         )
+        self._path_dirs = tuple(os.path.join(p, "") for p in entries)
         launcher = _launcher_dir()
         entries = [p for p in entries if p != launcher]
         self._sys_path = _digest(repr(entries))
@@ -463,13 +465,23 @@ class ExamplesSession:
         self, static: tuple[tuple[str, str], ...], pending: PendingDocument
     ) -> tuple[tuple[str, str], ...]:
         """``static`` and what the worker saw the examples use: the file of
-        every module they had loaded (not the standard library's), and when
+        every module they had loaded (not the standard library's, nor one
+        the examples wrote and removed), and when
         an import found nothing, the ``sys.path`` directories. A run that
         did not finish (a timeout, a crash) depends on the modules loaded
         before it stopped and on the ``sys.path`` directories."""
         reported = pending.deps
         found: dict[str, str] = {}
         for path, mtime, size in pending.modules:
+            if path not in self._stats:
+                self._stats[path] = _stat(path)
+            if self._stats[path] is None and not path.startswith(self._path_dirs):
+                # gone by the time the document ended, and from no directory
+                # of the configured sys.path: a module the examples wrote and
+                # removed themselves (a temporary directory), nothing a
+                # later build could depend on. (A project module that went
+                # away stays in the key: the document runs again.)
+                continue
             found[sys.intern(f"file:{path}")] = sys.intern(f"{mtime}:{size}")
         if reported is None or reported.get("missing"):
             found["dirs:"] = self._dirs

@@ -409,6 +409,37 @@ def test_editing_an_imported_module_reruns_exactly_its_dependants(
     )
 
 
+def test_a_module_the_examples_write_and_remove_does_not_defeat_the_cache(
+    make_app: Callable[..., SphinxTestApp],
+    copy_root: Callable[[str], Path],
+    warnings_of: Warnings,
+) -> None:
+    srcdir = copy_root("ex-deps")
+    (srcdir / "scratch.rst").write_text(
+        "Scratch\n=======\n\n"
+        ">>> import pathlib, sys, tempfile\n"
+        ">>> tmp = tempfile.mkdtemp()\n"
+        ">>> _ = (pathlib.Path(tmp) / 'made_xyz.py').write_text('X = 7')\n"
+        ">>> sys.path.insert(0, tmp)\n"
+        ">>> import made_xyz\n\n"
+        "An example later cleans up:\n\n"
+        ">>> import shutil\n"
+        ">>> shutil.rmtree(tmp)\n"
+        ">>> made_xyz.X\n"
+        "7\n",
+        encoding="utf-8",
+    )
+    index = srcdir / "index.rst"
+    index.write_text(index.read_text(encoding="utf-8") + "   scratch\n", "utf-8")
+    (srcdir / "lib" / "gamma.py").write_text("NAME = 'gamma'\n", encoding="utf-8")
+    first = _build(make_app, srcdir, "jigger-check")
+    assert _example_warnings(first, warnings_of) == []
+    assert _executed(first) == "(7 executed, 0 cached)"
+    # the temporary module is gone: nothing to run again for
+    again = _build(make_app, srcdir, "jigger-check")
+    assert _executed(again) == "(0 executed, 7 cached)"
+
+
 def test_a_missing_module_is_found_once_it_appears_without_a_full_rebuild(
     make_app: Callable[..., SphinxTestApp],
     copy_root: Callable[[str], Path],
