@@ -873,6 +873,10 @@ LEAKS = [
         ">>> import json\n>>> json.dumps(1)\n'1'\n",
     ),
     (
+        ">>> import os, time\n>>> os.environ['TZ'] = 'XYZ+05:37'\n>>> time.tzset()\n",
+        ">>> import time\n>>> time.tzname[0] == 'XYZ'\nFalse\n",
+    ),
+    (
         ">>> import contextvars\n>>> import decimal\n"
         ">>> decimal.setcontext(decimal.Context(prec=2))\n",
         ">>> import decimal\n>>> decimal.getcontext().prec\n28\n",
