@@ -125,7 +125,7 @@ def bench(session: nox.Session) -> None:
     """Benchmarks, side by side: the framework, the docs toolchain (issue 7) and
     the docs server's live reload against sphinx-autobuild (issue 17).
 
-    About 10 minutes on 2 cores. ``nox -s bench -- --quick`` is a smoke run;
+    About 12 minutes on 2 cores. ``nox -s bench -- --quick`` is a smoke run;
     ``nox -s bench -- --pages 50,200,800`` adds the 800-page project (several
     minutes more). Prints tables of medians and ratios; JSON in build/bench/.
     """
