@@ -390,12 +390,12 @@ def targets(results: list[dict[str, Any]]) -> list[tuple[str, str, bool]]:
             )
         )
         ratio = per_repeat(res, "jigger_rebuild", "plain_rebuild")
-        pairs = len(res["samples_s"]["jigger_rebuild"])
+        rebuilds = len(res["samples_s"]["jigger_rebuild"])
         rows.append(
             (
                 f"{p} pages: unchanged rebuild <= 1.1 x plain unchanged rebuild",
                 f"{m['jigger_rebuild']:.2f} s vs {m['plain_rebuild']:.2f} s "
-                f"(medians); {ratio:.2f}x (median of {pairs} pairs)",
+                f"(medians); {ratio:.2f}x (median of {rebuilds} pairs)",
                 ratio <= 1.1,
             )
         )
