@@ -1035,31 +1035,14 @@ def test_a_memory_hog_is_stopped_at_the_limit() -> None:
         )
 
 
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX processes")
-def test_processes_an_example_leaves_behind_end_with_its_document(
-    runner: Runner, tmp_path: Path
-) -> None:
-    pidfile = tmp_path / "pid"
-    source = (
-        ">>> import subprocess, sys\n"
-        ">>> cmd = [sys.executable, '-c', 'import time; time.sleep(60)']\n"
-        ">>> p = subprocess.Popen(cmd)\n"
-        f">>> _ = open({str(pidfile)!r}, 'w').write(str(p.pid))\n"
-    )
-    assert run1(runner, pycon(source)).status == "passed"
-    pid = int(pidfile.read_text())
-    deadline = time.monotonic() + 5
-    while alive(pid) and time.monotonic() < deadline:
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, os.WNOHANG)
-        time.sleep(0.05)
-    assert not alive(pid)
-
-
 @pytest.mark.skipif(not hasattr(os, "killpg"), reason="POSIX processes")
-def test_without_fork_processes_an_example_leaves_behind_end_with_its_document(
-    unforked: Runner, tmp_path: Path
+@pytest.mark.parametrize("which", ["runner", "unforked"])
+def test_processes_an_example_leaves_behind_end_with_its_document(
+    which: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
+    # forked (the worker ends the child's group) and without fork (the
+    # worker ends its own group)
+    runs: Runner = request.getfixturevalue(which)
     pidfile = tmp_path / "pid"
     source = (
         ">>> import subprocess, sys\n"
@@ -1067,7 +1050,7 @@ def test_without_fork_processes_an_example_leaves_behind_end_with_its_document(
         ">>> p = subprocess.Popen(cmd)\n"
         f">>> _ = open({str(pidfile)!r}, 'w').write(str(p.pid))\n"
     )
-    assert run1(unforked, pycon(source)).status == "passed"
+    assert run1(runs, pycon(source)).status == "passed"
     assert _left_running([int(pidfile.read_text())], 5) == []
 
 
