@@ -111,40 +111,26 @@ class _BodyStream:
     def __init__(self, inner: t.IO[bytes]) -> None:
         self._inner = inner
 
-    def _failed(self, e: Exception) -> BadRequest:
-        return BadRequest(f"The request body could not be read: {e}")
+    def _guarded(self, method: str, *args: t.Any) -> t.Any:
+        """Call the inner stream's ``method``; a read error is a 400."""
+        try:
+            return getattr(self._inner, method)(*args)
+        except (HTTPException, MemoryError):
+            raise
+        except Exception as e:
+            raise BadRequest(f"The request body could not be read: {e}") from e
 
     def read(self, size: int | None = -1) -> bytes:
-        try:
-            return self._inner.read(-1 if size is None else size)
-        except (HTTPException, MemoryError):
-            raise
-        except Exception as e:
-            raise self._failed(e) from e
+        return t.cast(bytes, self._guarded("read", -1 if size is None else size))
 
     def readline(self, size: int | None = -1) -> bytes:
-        try:
-            return self._inner.readline(-1 if size is None else size)
-        except (HTTPException, MemoryError):
-            raise
-        except Exception as e:
-            raise self._failed(e) from e
+        return t.cast(bytes, self._guarded("readline", -1 if size is None else size))
 
     def readlines(self, hint: int = -1) -> list[bytes]:
-        try:
-            return self._inner.readlines(hint)
-        except (HTTPException, MemoryError):
-            raise
-        except Exception as e:
-            raise self._failed(e) from e
+        return t.cast("list[bytes]", self._guarded("readlines", hint))
 
     def readinto(self, buffer: t.Any) -> int | None:
-        try:
-            return self._inner.readinto(buffer)  # type: ignore[attr-defined,no-any-return]
-        except (HTTPException, MemoryError):
-            raise
-        except Exception as e:
-            raise self._failed(e) from e
+        return t.cast("int | None", self._guarded("readinto", buffer))
 
     def __iter__(self) -> t.Iterator[bytes]:
         while line := self.readline():

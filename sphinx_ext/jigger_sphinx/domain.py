@@ -347,13 +347,8 @@ def get_domain(env: BuildEnvironment) -> JiggerDomain:
     return cast("JiggerDomain", env.domains["jigger"])
 
 
-def example_counts(env: BuildEnvironment, docname: str) -> tuple[int, int] | None:
-    """``(passed, total)`` for ``docname``'s examples that ran, or ``None``
-    when the document has no examples or they were not run.
-
-    ``passed`` counts ``passed`` and ``xfailed``; ``total`` counts every
-    example including skipped ones.
-    """
+def _ran(env: BuildEnvironment, docname: str) -> DocResult | None:
+    """``docname``'s stored result, if it has examples and they ran."""
     try:
         domain = get_domain(env)
     except KeyError:
@@ -361,7 +356,18 @@ def example_counts(env: BuildEnvironment, docname: str) -> tuple[int, int] | Non
     result = domain.results.get(docname)
     if result is None or not result.example_count or not result.outcome_count:
         return None
-    return result.passed, len(result.outcomes)
+    return result
+
+
+def example_counts(env: BuildEnvironment, docname: str) -> tuple[int, int] | None:
+    """``(passed, total)`` for ``docname``'s examples that ran, or ``None``
+    when the document has no examples or they were not run.
+
+    ``passed`` counts ``passed`` and ``xfailed``; ``total`` counts every
+    example including skipped ones.
+    """
+    result = _ran(env, docname)
+    return None if result is None else (result.passed, len(result.outcomes))
 
 
 def example_tally(env: BuildEnvironment, docname: str) -> tuple[int, int, int] | None:
@@ -371,11 +377,7 @@ def example_tally(env: BuildEnvironment, docname: str) -> tuple[int, int, int] |
     ``passed`` counts ``passed`` and ``xfailed``; ``checked`` counts the
     examples that ran (every one but the skipped ones).
     """
-    try:
-        domain = get_domain(env)
-    except KeyError:
-        return None
-    result = domain.results.get(docname)
-    if result is None or not result.example_count or not result.outcome_count:
+    result = _ran(env, docname)
+    if result is None:
         return None
     return result.passed, result.outcome_count - result.skipped, result.skipped

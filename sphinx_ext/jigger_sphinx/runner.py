@@ -790,9 +790,7 @@ class Runner:
                 elif kind == Msg.END:
                     worker.child[0] = 0
                     if current < len(examples):
-                        self._child_died(
-                            examples, outcomes, current, worker, offset, message
-                        )
+                        self._died(examples, outcomes, current, worker, offset, message)
                     if message.get("fresh"):  # the worker ran it and exits
                         self._replace_worker()
                     break
@@ -882,22 +880,6 @@ class Runner:
             f"(line {lineno})",
         )
 
-    def _child_died(
-        self,
-        examples: list[Example],
-        outcomes: list[Outcome | None],
-        current: int,
-        worker: _Worker,
-        offset: int,
-        end: dict[str, Any],
-    ) -> None:
-        """The process running the document ended before its last example
-        reported (``os._exit``, a signal); the warm worker lives on."""
-        line = worker.position(max(current, 0)) if current >= 0 else None
-        summary = _exit_summary(int(end.get("status", 0)))
-        output = worker.stderr_since(offset)
-        self._record_death(examples, outcomes, current, line, summary, output)
-
     def _died(
         self,
         examples: list[Example],
@@ -905,19 +887,27 @@ class Runner:
         current: int,
         worker: _Worker,
         offset: int,
+        end: dict[str, Any] | None = None,
     ) -> None:
-        """The worker itself ended or stopped answering; it is replaced."""
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            worker.proc.wait(timeout=2)
-        line = worker.position(max(current, 0)) if current >= 0 else None
-        returncode = worker.proc.poll()
+        """The document's process ended before its last example reported:
+        the child, whose exit status came in ``end`` (``os._exit``, a
+        signal; the warm worker lives on), or, without ``end``, the worker
+        itself (ended or stopped answering: it is replaced)."""
+        if end is not None:
+            summary = _exit_summary(int(end.get("status", 0)))
+        else:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                worker.proc.wait(timeout=2)
+            returncode = worker.proc.poll()
+            summary = (
+                _exit_summary(returncode)
+                if returncode is not None
+                else "the worker process stopped answering"
+            )
+        line = worker.position(current) if current >= 0 else None
         output = worker.stderr_since(offset)
-        self._replace_worker()
-        summary = (
-            _exit_summary(returncode)
-            if returncode is not None
-            else "the worker process stopped answering"
-        )
+        if end is None:
+            self._replace_worker()
         self._record_death(examples, outcomes, current, line, summary, output)
 
     def _record_death(
