@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sphinx.testing.util import SphinxTestApp
 
-from jigger_sphinx.domain import DocResult
+from jigger_sphinx.domain import DocResult, example_counts, get_domain
 from jigger_sphinx.model import Example, Outcome, OutcomeStatus
 
 STATUSES: list[OutcomeStatus] = [
@@ -103,6 +103,43 @@ def test_unpickled_results_add_few_objects_for_the_garbage_collector() -> None:
     assert loaded["page7"].examples == results["page7"].examples
     gc.collect()
     assert len(gc.get_objects()) - before - added < 100
+
+
+def _held(root: object, kinds: tuple[type, ...], depth: int = 4) -> int:
+    """How many objects of ``kinds`` are reachable from ``root`` within
+    ``depth`` references."""
+    seen: set[int] = set()
+    found = 0
+    layer = [root]
+    for _ in range(depth):
+        following = []
+        for obj in layer:
+            for ref in gc.get_referents(obj):
+                if id(ref) in seen:
+                    continue
+                seen.add(id(ref))
+                found += isinstance(ref, kinds)
+                following.append(ref)
+        layer = following
+    return found
+
+
+def test_a_build_keeps_its_results_packed(
+    make_app: Callable[..., SphinxTestApp], copy_root: Callable[[str], Path]
+) -> None:
+    # Every full garbage collection of the build walks what the domain
+    # holds: stored results keep their examples and outcomes as one bytes
+    # value each, except what a failure report had to unpack.
+    srcdir = copy_root("ex-pass")
+    app = make_app("jigger-check", srcdir=srcdir, builddir=srcdir.parent / "_build")
+    app.build()
+    results = get_domain(app.env).results
+    assert sum(r.outcome_count for r in results.values()) == 16
+    assert _held(results, (Example, Outcome)) == 0
+    # the counts and the outcomes themselves are there when asked for
+    assert example_counts(app.env, "rst_markers") == (2, 4)
+    assert [o.status for o in results["md_http"].outcomes] == ["passed", "passed"]
+    assert _held(results, (Example, Outcome)) == 4
 
 
 # MyST's own resolver uses an attribute Sphinx deprecates (not ours)
