@@ -282,6 +282,10 @@ def _first_line(text: str) -> str:
     return ""
 
 
+#: The nodes a marker can be (see :func:`_marker_text`).
+_MARKER_NODES = (nodes.comment, nodes.raw)
+
+
 def _is_marker(node: nodes.Node) -> bool:
     return _marker_text(node) is not None
 
@@ -419,6 +423,8 @@ class _Collector:
         self.problems: list[Problem] = []
         self.used_markers: set[int] = set()
         self.consumed: set[int] = set()  # output blocks already paired
+        # the comments and raw blocks met on the way (markers or not)
+        self.maybe_markers: list[nodes.Element] = []
 
     def problem(self, where: tuple[str, int], message: str) -> None:
         self.problems.append(Problem(where[0], where[1], message))
@@ -563,6 +569,8 @@ class _Collector:
             return groups.setdefault(name, _Group())
 
         for node in self.doctree.findall(nodes.Element):
+            if isinstance(node, _MARKER_NODES):
+                self.maybe_markers.append(node)
             if id(node) in self.consumed:
                 continue
             testnodetype = node.get("testnodetype")
@@ -678,7 +686,7 @@ class _Collector:
         return None
 
     def report_stray_markers(self) -> None:
-        for node in self.doctree.findall(nodes.Element):
+        for node in self.maybe_markers:
             if id(node) in self.used_markers or not _is_marker(node):
                 continue
             for where, text in self.marker_lines(node):
