@@ -1126,6 +1126,8 @@ def _run_in_child(
         with contextlib.suppress(OSError):
             os.setpgid(0, 0)  # its own group: what it starts ends with it
         os.close(channel.fd_in)
+        if _GUARD:
+            os.close(_GUARD[0])  # only the worker's death may close it
         channel.owner = os.getpid()
         if not (_PIDFD and _PRCTL):
             # no one else would notice the worker or the runner going away
@@ -1248,13 +1250,77 @@ def _run(channel: _Channel, payload: dict[str, Any], progress_fd: int | None) ->
     # Which process runs the document, so a timeout can stop it and what it
     # started (a message: the progress file is writable by the examples).
     channel.send({"type": Msg.CHILD, "pid": pid})
+    _tell_guard(pid)
     status = _wait_child(pid, channel)
     # What the example started and left running ends with the document.
     with contextlib.suppress(OSError):
         os.killpg(pid, signal.SIGKILL)
+    _tell_guard(0)
     code = os.waitstatus_to_exitcode(status)
     channel.send({"type": Msg.END, "status": code, "fresh": False})
     return False
+
+
+#: The guard's pipe (write end) and pid, when there is one (see _start_guard).
+_GUARD: list[int] = []
+_GUARD_PID = struct.Struct("<q")
+
+
+def _start_guard() -> None:
+    """Fork the guard: a process that outlives this worker to end the
+    process group of the document running when the worker died.
+
+    A document's child dies with the worker (``prctl``), and the worker
+    ends the child's group when the runner goes away; but when the runner
+    and the worker are killed at the same instant (``kill -9`` of both, an
+    out-of-memory kill), nobody is left to end what the examples started.
+    The guard waits on a pipe that only this worker holds open, and is
+    told the process group of each document as it starts and when it ends;
+    when the pipe closes, the worker is gone, and the guard kills the group
+    of the document running then. It costs one fork per worker and two
+    small writes per document. Only where children die with their parent
+    (Linux): elsewhere each child watches for itself (``_watch_parent``).
+    """
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid:
+        os.close(read_end)
+        _GUARD[:] = [write_end, pid]
+        return
+    try:
+        os.close(write_end)
+        # Hold nothing of the worker's open: the runner sees the worker's
+        # end by the channel's closing, which a copy here would delay.
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+        os.closerange(3, read_end)
+        os.closerange(read_end + 1, os.sysconf("SC_OPEN_MAX"))
+        group = 0
+        pending = b""
+        while True:
+            try:
+                chunk = os.read(read_end, 64)
+            except InterruptedError:  # pragma: no cover - retried by Python
+                continue
+            if not chunk:
+                break
+            pending += chunk
+            while len(pending) >= _GUARD_PID.size:
+                (group,) = _GUARD_PID.unpack_from(pending)
+                pending = pending[_GUARD_PID.size :]
+        if group > 0:
+            with contextlib.suppress(OSError):
+                os.killpg(group, signal.SIGKILL)
+    finally:
+        os._exit(0)
+
+
+def _tell_guard(group: int) -> None:
+    """Tell the guard which process group runs a document (0: none)."""
+    if _GUARD:
+        with contextlib.suppress(OSError):
+            os.write(_GUARD[0], _GUARD_PID.pack(group))
 
 
 def _preload(names: list[str]) -> None:
@@ -1314,6 +1380,8 @@ def main() -> None:
             _preload(list(message.get("preload", ())))
             watch.update()
             _prime()
+            if _FORK[0] and _PIDFD and _PRCTL is not None and not _GUARD:
+                _start_guard()
         elif kind == Msg.RUN:
             if watch.stale():
                 channel.send({"type": Msg.STALE})

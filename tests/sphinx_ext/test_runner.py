@@ -1185,20 +1185,36 @@ def test_a_worker_killed_after_the_last_result_keeps_the_results(
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux's prctl")
-def test_a_document_ends_when_runner_and_worker_are_killed_together(
+def test_nothing_is_left_when_runner_and_worker_are_killed_together(
     tmp_path: Path,
 ) -> None:
-    holder, worker, (document, started) = _stuck_document(tmp_path)
+    # kill -9 of both at once: the document dies with the worker, and the
+    # worker's guard ends what the document started
+    holder, worker, pids = _stuck_document(tmp_path)
     os.kill(worker, signal.SIGKILL)
     holder.kill()
     holder.communicate()
+    assert _left_running([worker, *pids], 5) == []
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux's prctl")
+@pytest.mark.parametrize("how", ["closed", "killed"])
+def test_the_workers_guard_ends_with_the_worker(how: str) -> None:
+    runner = Runner(timeout=10)
     try:
-        assert _left_running([worker, document], 5) == []
+        assert run1(runner, pycon(">>> 1 + 1\n2\n")).status == "passed"
+        worker = runner.worker_pid
+        assert worker is not None
+        children = Path(f"/proc/{worker}/task/{worker}/children").read_text().split()
+        assert len(children) == 1  # between documents: the guard only
+        (guard,) = map(int, children)
+        if how == "killed":
+            os.kill(worker, signal.SIGKILL)  # no document runs: nothing to end
+        else:
+            runner.close()
+        assert _left_running([guard], 5) == []
     finally:
-        # what the document started outlives both (nobody is left to end
-        # its process group): documented in design.rst
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(started, signal.SIGKILL)
+        runner.close()
 
 
 def _zombie(pid: int) -> bool:
