@@ -33,11 +33,16 @@ jigger_sphinx._protocol.ProtocolError: a frame with a wrong session token ...
 
 from __future__ import annotations
 
+import contextlib
 import doctest
 import json
+import os
+import shutil
+import stat
 import struct
+import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,9 +57,11 @@ __all__ = [
     "Msg",
     "ProtocolError",
     "bound",
+    "empty_dir",
     "encode",
     "option_flags",
     "pack_example",
+    "rmtree",
     "unpack_example",
 ]
 
@@ -92,7 +99,9 @@ class Msg:
     ``ready``
         booted (``pid``).
     ``child``
-        the process that runs the document (``pid``), sent first.
+        the process that runs the document (``pid``) and the size of the
+        worker's stderr file when it started (``stderr``: where its output
+        begins), sent first.
     ``stale``
         a module the warm worker imported changed on disk: it exits, the
         runner starts another and sends the document again.
@@ -266,3 +275,37 @@ def unpack_example(data: dict[str, Any]) -> ExampleData:
             for skip_if, want, options in data.get("outputs", ())
         ),
     )
+
+
+# -- the examples' working directory (emptied by the worker, removed by the runner)
+
+
+def empty_dir(path: str) -> None:
+    """Make ``path`` an existing, empty directory that only we can use."""
+    try:
+        if not os.listdir(path) and stat.S_IMODE(os.stat(path).st_mode) == 0o700:
+            return
+    except OSError:
+        pass
+    rmtree(path)
+    os.makedirs(path, mode=0o700, exist_ok=True)
+
+
+def rmtree(path: str) -> None:
+    """Remove ``path`` and everything under it, whatever modes the
+    examples left on it."""
+    if not os.path.lexists(path):
+        return
+
+    def retry(func: Callable[..., Any], name: str, _exc: Any) -> None:
+        with contextlib.suppress(OSError):
+            os.chmod(os.path.dirname(name), stat.S_IRWXU)
+            os.chmod(name, stat.S_IRWXU)
+            func(name)
+
+    if sys.version_info >= (3, 12):
+        shutil.rmtree(path, onexc=retry)
+    else:
+        shutil.rmtree(path, onerror=retry)
+    if os.path.exists(path):
+        shutil.rmtree(path, ignore_errors=True)

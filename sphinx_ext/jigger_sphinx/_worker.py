@@ -55,6 +55,7 @@ from ._protocol import (
     Msg,
     ProtocolError,
     bound,
+    empty_dir,
     encode,
     option_flags,
     unpack_example,
@@ -1244,18 +1245,24 @@ def _run(channel: _Channel, payload: dict[str, Any], progress_fd: int | None) ->
     sys.stdout.flush()
     sys.stderr.flush()
     _note_scratch(payload["cwd"])
+    stderr_at = 0
+    with contextlib.suppress(OSError):
+        stderr_at = os.fstat(2).st_size
     pid = os.fork()
     if pid == 0:
         _run_in_child(channel, payload, progress_fd)
     # Which process runs the document, so a timeout can stop it and what it
-    # started (a message: the progress file is writable by the examples).
-    channel.send({"type": Msg.CHILD, "pid": pid})
+    # started (a message: the progress file is writable by the examples),
+    # and where its stderr starts (the runner may be documents behind).
+    channel.send({"type": Msg.CHILD, "pid": pid, "stderr": stderr_at})
     _tell_guard(pid)
     status = _wait_child(pid, channel)
     # What the example started and left running ends with the document.
     with contextlib.suppress(OSError):
         os.killpg(pid, signal.SIGKILL)
     _tell_guard(0)
+    # The next document, already waiting, starts in an empty directory.
+    empty_dir(payload["cwd"])
     code = os.waitstatus_to_exitcode(status)
     channel.send({"type": Msg.END, "status": code, "fresh": False})
     return False

@@ -14,14 +14,13 @@
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import os
 import queue
 import secrets
 import select
-import shutil
 import signal
-import stat
 import struct
 import subprocess
 import sys
@@ -41,6 +40,7 @@ from ._protocol import (
     encode,
     option_flags,
     pack_example,
+    rmtree,
 )
 from .model import Example, Outcome
 
@@ -335,36 +335,7 @@ def _cleanup(
         return
     _kill_child(child)
     _kill(proc, *files)
-    _rmtree(scratch)
-
-
-def _empty_dir(path: str) -> None:
-    """Make ``path`` an existing, empty directory that only we can use."""
-    try:
-        if not os.listdir(path) and stat.S_IMODE(os.stat(path).st_mode) == 0o700:
-            return
-    except OSError:
-        pass
-    _rmtree(path)
-    os.makedirs(path, mode=0o700, exist_ok=True)
-
-
-def _rmtree(path: str) -> None:
-    if not os.path.lexists(path):
-        return
-
-    def retry(func: Callable[..., Any], name: str, _exc: Any) -> None:
-        with contextlib.suppress(OSError):
-            os.chmod(os.path.dirname(name), stat.S_IRWXU)
-            os.chmod(name, stat.S_IRWXU)
-            func(name)
-
-    if sys.version_info >= (3, 12):
-        shutil.rmtree(path, onexc=retry)
-    else:
-        shutil.rmtree(path, onerror=retry)
-    if os.path.exists(path):
-        shutil.rmtree(path, ignore_errors=True)
+    rmtree(scratch)
 
 
 def _exit_summary(returncode: int) -> str:
@@ -462,6 +433,10 @@ class Runner:
         the warm worker; ``False`` runs each document in a worker process of
         its own, started fresh (an interpreter start per document, for code
         that does not survive ``fork``). Without ``os.fork`` it is ``False``.
+    :param max_in_flight: how many submitted documents may wait for the
+        worker before :meth:`submit_document` collects the oldest one (with
+        ``fork`` only: otherwise one, each document's worker starting when
+        the previous one is done).
 
     A runner is a context manager; :meth:`close` stops the worker. Calls are
     serialised by a lock; after ``os.fork()`` the child process starts its
@@ -478,6 +453,7 @@ class Runner:
         memory_limit: int = DEFAULT_MEMORY_LIMIT,
         preload: Sequence[str] = (),
         fork: bool = True,
+        max_in_flight: int = 8,
     ) -> None:
         if not timeout > 0:
             raise ValueError(f"timeout must be a positive number, got {timeout!r}")
@@ -492,11 +468,16 @@ class Runner:
         self.memory_limit = int(memory_limit)
         self.preload = tuple(preload)
         self.fork = bool(fork) and hasattr(os, "fork")
+        if max_in_flight < 1:
+            raise ValueError(f"max_in_flight must be at least 1, got {max_in_flight!r}")
+        self.max_in_flight = int(max_in_flight)
         self._worker: _Worker | None = None
         self._pid = os.getpid()
         self._lock = threading.Lock()
         self._closed = False
-        self._pending: PendingDocument | None = None
+        # Documents sent to the worker whose outcomes are not collected yet,
+        # in the order the worker runs them.
+        self._queue: collections.deque[PendingDocument] = collections.deque()
 
     # -- worker management ----------------------------------------------------
 
@@ -505,7 +486,7 @@ class Runner:
         child starts its own worker when it needs one."""
         if self._pid != os.getpid():
             self._worker = None
-            self._pending = None
+            self._queue = collections.deque()
             self._pid = os.getpid()
             self._lock = threading.Lock()
 
@@ -544,7 +525,7 @@ class Runner:
         """Replace the worker (fresh imports for the next document)."""
         self._after_fork()
         with self._lock:
-            self._collect_pending()
+            self._collect_all()
             if self._worker is not None:
                 self._replace_worker()
 
@@ -554,8 +535,7 @@ class Runner:
         self._after_fork()
         with self._lock:
             self._closed = True
-            pending = self._pending
-            if pending is not None and pending._outcomes is None:
+            for pending in self._queue:
                 pending._outcomes = [
                     Outcome(
                         "not-run",
@@ -565,7 +545,7 @@ class Runner:
                     )
                     for ex in pending.examples
                 ]
-            self._pending = None
+            self._queue.clear()
             if self._worker is not None:
                 self._worker.kill()
             self._worker = None
@@ -635,11 +615,14 @@ class Runner:
         outcomes come from :meth:`PendingDocument.outcomes`.
 
         The worker runs the document while the caller does other work (the
-        Sphinx build reads the next page). One document is in flight at a
-        time: submitting the next one first collects the previous one's
-        outcomes. Timeouts are measured from when the worker reported each
-        step, so collecting late never turns a fast example into a timeout.
-        The arguments are those of :meth:`run_document`.
+        Sphinx build reads the next pages). Up to ``max_in_flight``
+        documents wait in the worker's queue, run in the order they were
+        submitted; submitting one more first collects the oldest one's
+        outcomes (waiting for it if need be), so the caller waits only when
+        the worker is that many documents behind. Timeouts are measured
+        from when the worker reported each step, so collecting late never
+        turns a fast example into a timeout. The arguments are those of
+        :meth:`run_document`.
 
         >>> from jigger_sphinx.model import Example
         >>> with Runner(timeout=5) as runner:
@@ -667,9 +650,13 @@ class Runner:
         }
         self._after_fork()
         with self._lock:
-            self._collect_pending()
+            # no fork: each document has a worker of its own, started when
+            # the previous one's is done with it
+            limit = self.max_in_flight if self.fork else 1
+            while len(self._queue) >= limit:
+                self._collect_oldest()
             self._guarded(self._send, pending)
-            self._pending = pending
+            self._queue.append(pending)
         return pending
 
     def _guarded(
@@ -679,24 +666,37 @@ class Runner:
             return step(pending)
         except BaseException:
             # Interrupted (Ctrl-C in the parent) with the worker mid-way:
-            # its pending messages would confuse the next document.
+            # its pending messages would confuse the next documents.
             if self._worker is not None:
                 self._worker.kill()
                 self._worker = None
-            self._pending = None
+            self._queue.clear()
             raise
 
-    def _collect_pending(self) -> None:
-        """Collect the document in flight, if any (the lock is held)."""
-        pending = self._pending
-        if pending is not None and pending._outcomes is None:
-            self._guarded(self._finish, pending)
-        self._pending = None
+    def _collect_oldest(self) -> None:
+        """Collect the first document in the queue (the lock is held)."""
+        pending = self._queue[0]
+        self._guarded(self._finish, pending)
+        if self._queue and self._queue[0] is pending:
+            self._queue.popleft()
+        # The documents sent after it went to a worker that has since been
+        # replaced (a timeout, a crash, a stale module): they go to the new
+        # one, in order, before any document submitted later.
+        for later in self._queue:
+            if later.worker is not self._worker:
+                self._send(later)
+
+    def _collect_all(self) -> None:
+        """Collect every document in the queue (the lock is held)."""
+        while self._queue:
+            self._collect_oldest()
 
     def _send(self, pending: PendingDocument) -> None:
         """Hand the document to the worker, without waiting for it."""
         worker = self._get_worker()
         pending.worker = worker
+        # where its stderr starts, until the worker says (it may still be
+        # running an earlier document)
         pending.offset = worker.stderr_size()
         pending.sent = worker.send({**pending.payload, "cwd": worker.scratch})
         pending.sent_at = time.monotonic()
@@ -729,85 +729,77 @@ class Runner:
         worker = pending.worker
         assert worker is not None
         examples = pending.examples
-        cwd = worker.scratch
         offset = pending.offset
-        try:
-            problem = worker.wait_ready(max(60.0, self.timeout))
-            if problem is not None:
-                detail = worker.stderr_since(offset).strip()
-                self._replace_worker()
-                for i, example in enumerate(examples):
-                    outcomes[i] = Outcome("failed", example.lineno, problem, detail)
-                return False
-            current = -1  # the setup code runs first
-            # The setup code started when the worker had both booted and
-            # received the document; each later step when the worker sent
-            # the message before it. A step is never given up on less than
-            # the timeout after collecting started: until then the worker
-            # may have been waiting to write into a full pipe.
-            collecting = time.monotonic()
-            last = max(pending.sent_at, worker.ready_at)
-            while True:
-                if pending.sent:
-                    sent_at, message = worker.recv(max(last, collecting) + self.timeout)
-                else:
-                    sent_at, message = time.monotonic(), _EOF
-                kind = message["type"]
-                if kind == Msg.STALE:
-                    return True
-                if message is _TIMEOUT:
-                    self._timed_out(examples, outcomes, current, worker, offset)
+        problem = worker.wait_ready(max(60.0, self.timeout))
+        if problem is not None:
+            detail = worker.stderr_since(offset).strip()
+            self._replace_worker()
+            for i, example in enumerate(examples):
+                outcomes[i] = Outcome("failed", example.lineno, problem, detail)
+            return False
+        current = -1  # the setup code runs first
+        # The setup code started when the worker had both booted and
+        # received the document; each later step when the worker sent
+        # the message before it. A step is never given up on less than
+        # the timeout after collecting started: until then the worker
+        # may have been waiting to write into a full pipe.
+        collecting = time.monotonic()
+        last = max(pending.sent_at, worker.ready_at)
+        while True:
+            if pending.sent:
+                sent_at, message = worker.recv(max(last, collecting) + self.timeout)
+            else:
+                sent_at, message = time.monotonic(), _EOF
+            kind = message["type"]
+            if kind == Msg.STALE:
+                return True
+            if message is _TIMEOUT:
+                self._timed_out(examples, outcomes, current, worker, offset)
+                break
+            if message is _EOF:
+                self._died(examples, outcomes, current, worker, offset)
+                break
+            if kind == _FORGED:
+                self._forged(examples, outcomes, current, message["text"])
+                break
+            if kind == Msg.CHILD:
+                worker.child[0] = int(message["pid"])
+                offset = pending.offset = int(message.get("stderr", offset))
+            elif kind == Msg.SETUP:
+                current = 0
+            elif kind == Msg.RESULT:
+                index = message["index"]
+                if index != current or not 0 <= index < len(examples):
+                    self._forged(examples, outcomes, current, "a result out of order")
                     break
-                if message is _EOF:
-                    self._died(examples, outcomes, current, worker, offset)
-                    break
-                if kind == _FORGED:
-                    self._forged(examples, outcomes, current, message["text"])
-                    break
-                if kind == Msg.CHILD:
-                    worker.child[0] = int(message["pid"])
-                elif kind == Msg.SETUP:
-                    current = 0
-                elif kind == Msg.RESULT:
-                    index = message["index"]
-                    if index != current or not 0 <= index < len(examples):
-                        self._forged(
-                            examples, outcomes, current, "a result out of order"
-                        )
-                        break
-                    outcomes[index] = Outcome(
-                        message["status"],
-                        message["lineno"],
-                        message["summary"],
-                        message["detail"],
-                        message["duration"],
+                outcomes[index] = Outcome(
+                    message["status"],
+                    message["lineno"],
+                    message["summary"],
+                    message["detail"],
+                    message["duration"],
+                )
+                pending.modules.extend(message.get("modules", ()))
+                current = index + 1
+            elif kind == Msg.DEPS:
+                pending.modules.extend(message.get("modules", ()))
+                pending.deps = message
+            elif kind == Msg.END:
+                worker.child[0] = 0
+                if current < len(examples):
+                    self._died(examples, outcomes, current, worker, offset, message)
+                if message.get("fresh"):  # the worker ran it and exits
+                    self._replace_worker()
+                break
+            elif kind == Msg.ERROR:  # a bug of ours, reported
+                for i in range(max(current, 0), len(examples)):
+                    outcomes[i] = Outcome(
+                        "failed",
+                        examples[i].lineno,
+                        f"internal error in the examples worker: {message['text']}",
                     )
-                    pending.modules.extend(message.get("modules", ()))
-                    current = index + 1
-                elif kind == Msg.DEPS:
-                    pending.modules.extend(message.get("modules", ()))
-                    pending.deps = message
-                elif kind == Msg.END:
-                    worker.child[0] = 0
-                    if current < len(examples):
-                        self._died(examples, outcomes, current, worker, offset, message)
-                    if message.get("fresh"):  # the worker ran it and exits
-                        self._replace_worker()
-                    break
-                elif kind == Msg.ERROR:  # a bug of ours, reported
-                    for i in range(max(current, 0), len(examples)):
-                        outcomes[i] = Outcome(
-                            "failed",
-                            examples[i].lineno,
-                            f"internal error in the examples worker: {message['text']}",
-                        )
-                    current = len(examples)
-                last = sent_at
-        finally:
-            if worker is self._worker:
-                _empty_dir(cwd)
-            else:  # killed and replaced: its directory goes with it
-                _rmtree(cwd)
+                current = len(examples)
+            last = sent_at
         return False
 
     def _fill_not_run(
@@ -974,10 +966,11 @@ class PendingDocument:
             runner._after_fork()
             with runner._lock:
                 if self._outcomes is None:
-                    if runner._pending is not self:
+                    if self not in runner._queue:
                         raise RuntimeError(
                             "this document was submitted by another process"
                         )
-                    runner._collect_pending()
+                    while self._outcomes is None:
+                        runner._collect_oldest()
         assert self._outcomes is not None
         return list(self._outcomes)

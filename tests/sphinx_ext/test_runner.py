@@ -799,16 +799,87 @@ def test_a_hanging_example_collected_late_is_still_timed_out() -> None:
     assert outcomes[1].status == "not-run"
 
 
-def test_submitting_the_next_document_collects_the_previous_one(
-    runner: Runner,
-) -> None:
-    first = runner.submit_document([pycon(">>> 'first'\n'first'\n")])
-    second = runner.submit_document([pycon(">>> 'second'\n'wrong'\n")])
-    assert first.done
-    assert [o.status for o in first.outcomes()] == ["passed"]
-    assert [o.status for o in second.outcomes()] == ["failed"]
-    # outcomes() may be asked again and gives the same answer
-    assert [o.status for o in second.outcomes()] == ["failed"]
+def test_documents_wait_in_the_workers_queue_up_to_max_in_flight() -> None:
+    with Runner(timeout=5, max_in_flight=2) as runner:
+        first = runner.submit_document([pycon(">>> 'first'\n'first'\n")])
+        second = runner.submit_document([pycon(">>> 'second'\n'wrong'\n")])
+        # both handed over, nothing collected yet: the caller did not wait
+        assert not first.done
+        assert not second.done
+        third = runner.submit_document([pycon(">>> 'third'\n'third'\n")])
+        # a third one first collects the oldest
+        assert first.done
+        assert not second.done
+        assert [o.status for o in third.outcomes()] == ["passed"]
+        assert second.done  # collected on the way, in order
+        assert [o.status for o in first.outcomes()] == ["passed"]
+        assert [o.status for o in second.outcomes()] == ["failed"]
+        # outcomes() may be asked again and gives the same answer
+        assert [o.status for o in second.outcomes()] == ["failed"]
+
+
+def test_one_document_in_flight_collects_the_previous_one_first() -> None:
+    with Runner(timeout=5, max_in_flight=1) as runner:
+        first = runner.submit_document([pycon(">>> 1\n1\n")])
+        runner.submit_document([pycon(">>> 2\n2\n")])
+        assert first.done
+
+
+@pytest.mark.parametrize(
+    "trouble",
+    [
+        pytest.param(">>> import time; time.sleep(30)\n", id="timeout"),
+        pytest.param(">>> import os; os._exit(3)\n", id="exit"),
+        pytest.param(
+            ">>> import os, time; os.kill(os.getppid(), 9); time.sleep(5)\n",
+            id="worker",
+        ),
+    ],
+)
+def test_documents_queued_behind_a_failing_one_run_as_if_alone(trouble: str) -> None:
+    # The worker that had the later documents is killed (timeout), keeps
+    # going (the child exits) or dies: each later document still runs
+    # once, in order, with its own stderr and an empty working directory.
+    later = (
+        ">>> import os, sys\n"
+        ">>> sorted(os.listdir())\n[]\n"
+        ">>> _ = open('mine.txt', 'w').write('x')\n"
+        ">>> print('stderr of {n}', file=sys.stderr)\n"
+        ">>> {n} / 0\n"
+    )
+    with Runner(timeout=1, max_in_flight=4) as runner:
+        bad = runner.submit_document([pycon(trouble, 3), pycon(">>> 1\n1\n", 4)])
+        queued = [
+            runner.submit_document([pycon(later.format(n=n), 20 + n)]) for n in range(3)
+        ]
+        assert [o.status for o in bad.outcomes()] == ["failed", "not-run"]
+        for n, pending in enumerate(queued):
+            (outcome,) = pending.outcomes()
+            assert outcome.status == "failed"
+            assert outcome.summary == "ZeroDivisionError: division by zero"
+            assert outcome.lineno == 25 + n  # the ">>> n / 0" line
+
+
+def test_a_queued_documents_crash_names_its_own_stderr_only() -> None:
+    with Runner(timeout=5, max_in_flight=4) as runner:
+        first = runner.submit_document(
+            [pycon(">>> import os; _ = os.write(2, b'from the first')\n")]
+        )
+        second = runner.submit_document(
+            [
+                pycon(
+                    ">>> import os, sys\n"
+                    ">>> _ = os.write(2, b'from the second')\n"
+                    ">>> os._exit(5)\n"
+                )
+            ]
+        )
+        assert [o.status for o in first.outcomes()] == ["passed"]
+        (crashed,) = second.outcomes()
+    assert crashed.status == "failed"
+    assert crashed.summary == "the worker process exited with code 5"
+    assert "from the second" in crashed.detail
+    assert "from the first" not in crashed.detail
 
 
 def test_closing_with_a_document_in_flight_reports_it_not_run() -> None:
