@@ -18,8 +18,9 @@ The flow, per build:
     their cache key, and either reuse the stored outcomes (the key did not
     change) or hand them to the worker of this process's
     :class:`~jigger_sphinx.runner.Runner`. The worker runs them while Sphinx
-    reads the next document; their outcomes are collected when the next
-    document is handed over (or, in a forked parallel reader, at once).
+    reads the next documents; their outcomes are collected when the
+    worker's queue is full (eight documents) or the reading is over (in a
+    forked parallel reader, at once).
     Every failure becomes a warning at ``path/file.rst:LINE`` naming what
     went wrong, with the detail on the following lines.
 ``env-updated``
