@@ -119,8 +119,10 @@ class Msg:
         a bug of the worker's own (``text``).
     ``end``
         the document is over; ``status`` is the exit status of the process
-        that ran it (0, or a negative signal number) and ``fresh`` says the
-        worker exits now (no ``fork``: a fresh worker per document).
+        that ran it (0, or a negative signal number), ``fresh`` says the
+        worker exits now (no ``fork``: a fresh worker per document), and
+        when the process died, ``position`` is the ``[example index, line]``
+        it had noted last.
     """
 
     INIT = "init"

@@ -1264,7 +1264,12 @@ def _run(channel: _Channel, payload: dict[str, Any], progress_fd: int | None) ->
     # The next document, already waiting, starts in an empty directory.
     empty_dir(payload["cwd"])
     code = os.waitstatus_to_exitcode(status)
-    channel.send({"type": Msg.END, "status": code, "fresh": False})
+    end: dict[str, Any] = {"type": Msg.END, "status": code, "fresh": False}
+    if code and progress_fd is not None:
+        # where it stopped, before the next document notes its own progress
+        with contextlib.suppress(OSError, struct.error):
+            end["position"] = struct.unpack("<qq", os.pread(progress_fd, 16, 0))
+    channel.send(end)
     return False
 
 
@@ -1296,6 +1301,12 @@ def _start_guard() -> None:
         return
     try:
         os.close(write_end)
+        # A group of its own: the runner kills the worker's group when it
+        # replaces the worker (a timeout, forged results), and the document
+        # running then (perhaps one the runner has not heard of yet: up to
+        # eight wait in the queue) must still be ended.
+        with contextlib.suppress(OSError):
+            os.setpgid(0, 0)
         # Hold nothing of the worker's open: the runner sees the worker's
         # end by the channel's closing, which a copy here would delay.
         null = os.open(os.devnull, os.O_RDWR)

@@ -282,12 +282,17 @@ class _Worker:
         ``deadline``, ``_EOF`` when the worker is gone."""
         return self.messages.next(deadline)
 
-    def position(self, index: int) -> int | None:
-        """The line the worker noted last, if it was in example ``index``."""
-        with contextlib.suppress(OSError, struct.error):
-            at, line = struct.unpack("<qq", os.pread(self.progress.fileno(), 16, 0))
+    def position(self, index: int, noted: Any = None) -> int | None:
+        """The line the worker noted last, if it was in example ``index``:
+        ``noted`` (``[index, line]`` as the worker read it when the
+        document's process ended: the worker may have gone on to the next
+        document since), else what the progress file says now."""
+        with contextlib.suppress(OSError, struct.error, TypeError, ValueError):
+            if noted is None:
+                noted = struct.unpack("<qq", os.pread(self.progress.fileno(), 16, 0))
+            at, line = int(noted[0]), int(noted[1])
             if at == index and 0 < line < 1 << 31:  # examples can write there
-                return int(line)
+                return line
         return None
 
     def stderr_size(self) -> int:
@@ -896,7 +901,8 @@ class Runner:
                 if returncode is not None
                 else "the worker process stopped answering"
             )
-        line = worker.position(current) if current >= 0 else None
+        noted = end.get("position") if end is not None else None
+        line = worker.position(current, noted) if current >= 0 else None
         output = worker.stderr_since(offset)
         if end is None:
             self._replace_worker()

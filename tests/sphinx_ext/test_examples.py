@@ -577,7 +577,10 @@ def test_hostile_examples_are_reported_and_leave_nothing_running(
         "passed"
     ]
     pids = [int(line) for line in (srcdir / "pids.txt").read_text().split()]
-    assert len(pids) == 2
+    # a_ and e_ each start a process; e_ may start two: queued behind the
+    # forged results, it may have begun on the worker that was replaced,
+    # and runs again on the next (the first run's process must end too)
+    assert 2 <= len(pids) <= 3
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline and any(map(_alive, pids)):
         time.sleep(0.05)

@@ -860,6 +860,19 @@ def test_documents_queued_behind_a_failing_one_run_as_if_alone(trouble: str) -> 
             assert outcome.lineno == 25 + n  # the ">>> n / 0" line
 
 
+def test_a_crash_is_placed_at_its_own_line_though_the_worker_went_on() -> None:
+    dies = ">>> x = 1\n>>> import os\n>>> os._exit(4)\n"
+    later = ">>> y = 2\n>>> z = 3\n>>> w = 4\n>>> v = 5\n"
+    with Runner(timeout=5, max_in_flight=4) as runner:
+        first = runner.submit_document([pycon(dies, 30)])
+        second = runner.submit_document([pycon(later, 50)])
+        time.sleep(1)  # the worker has run both; the runner collects now
+        (crashed,) = first.outcomes()
+        assert [o.status for o in second.outcomes()] == ["passed"]
+    assert crashed.summary == "the worker process exited with code 4"
+    assert crashed.lineno == 32  # not where the second document got to
+
+
 def test_a_queued_documents_crash_names_its_own_stderr_only() -> None:
     with Runner(timeout=5, max_in_flight=4) as runner:
         first = runner.submit_document(
@@ -1286,6 +1299,45 @@ def test_the_workers_guard_ends_with_the_worker(how: str) -> None:
         assert _left_running([guard], 5) == []
     finally:
         runner.close()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux's prctl")
+def test_a_queued_document_the_runner_never_heard_of_ends_with_its_worker(
+    tmp_path: Path,
+) -> None:
+    # The second document starts a process and hangs on the worker that the
+    # first one's forged results get replaced; the runner has not read its
+    # messages yet, so only the worker's guard knows its process group.
+    pidfile = tmp_path / "pids"
+    forge = (
+        ">>> import os, struct, time\n"
+        ">>> for fd in range(3, 64):\n"
+        "...     try:\n"
+        "...         head = struct.pack('<16sId', bytes(16), 2, 0.0)\n"
+        "...         _ = os.write(fd, head + b'{}')\n"
+        "...     except OSError:\n"
+        "...         pass\n"
+    )
+    hang = (
+        ">>> import subprocess, sys, time\n"
+        ">>> sleep = [sys.executable, '-c', 'import time; time.sleep(60)']\n"
+        ">>> p = subprocess.Popen(sleep)\n"
+        f">>> _ = open({str(pidfile)!r}, 'a').write(f'{{p.pid}}\\n')\n"
+        ">>> time.sleep(60)\n"
+    )
+    with Runner(timeout=1, max_in_flight=4) as runner:
+        first = runner.submit_document([pycon(forge)])
+        second = runner.submit_document([pycon(hang)])
+        deadline = time.monotonic() + 10
+        while not pidfile.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert pidfile.exists(), "the second document did not start"
+        assert first.outcomes()[0].summary.startswith("the example wrote into")
+        # it runs again on the next worker, and times out there
+        assert second.outcomes()[0].summary == "timed out after 1s"
+    pids = [int(p) for p in pidfile.read_text().split()]
+    assert len(pids) == 2
+    assert _left_running(pids, 5) == []
 
 
 def _zombie(pid: int) -> bool:
