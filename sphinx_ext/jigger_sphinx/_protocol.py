@@ -121,8 +121,8 @@ class Msg:
         the document is over; ``status`` is the exit status of the process
         that ran it (0, or a negative signal number), ``fresh`` says the
         worker exits now (no ``fork``: a fresh worker per document), and
-        when the process died, ``position`` is the ``[example index, line]``
-        it had noted last.
+        ``position`` is the ``[example index, line]`` that process had
+        noted last.
     """
 
     INIT = "init"

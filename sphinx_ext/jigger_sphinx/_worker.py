@@ -1265,8 +1265,9 @@ def _run(channel: _Channel, payload: dict[str, Any], progress_fd: int | None) ->
     empty_dir(payload["cwd"])
     code = os.waitstatus_to_exitcode(status)
     end: dict[str, Any] = {"type": Msg.END, "status": code, "fresh": False}
-    if code and progress_fd is not None:
-        # where it stopped, before the next document notes its own progress
+    if progress_fd is not None:
+        # where it got to (an exit with status 0 may stop it mid-way too),
+        # before the next document notes its own progress
         with contextlib.suppress(OSError, struct.error):
             end["position"] = struct.unpack("<qq", os.pread(progress_fd, 16, 0))
     channel.send(end)
