@@ -1274,7 +1274,7 @@ def _run(channel: _Channel, payload: dict[str, Any], progress_fd: int | None) ->
     return False
 
 
-#: The guard's pipe (write end) and pid, when there is one (see _start_guard).
+#: The write end of the guard's pipe, once there is a guard (see _start_guard).
 _GUARD: list[int] = []
 _GUARD_PID = struct.Struct("<q")
 
@@ -1298,7 +1298,7 @@ def _start_guard() -> None:
     pid = os.fork()
     if pid:
         os.close(read_end)
-        _GUARD[:] = [write_end, pid]
+        _GUARD[:] = [write_end]
         return
     try:
         os.close(write_end)

@@ -681,9 +681,8 @@ class Runner:
     def _collect_oldest(self) -> None:
         """Collect the first document in the queue (the lock is held)."""
         pending = self._queue[0]
-        self._guarded(self._finish, pending)
-        if self._queue and self._queue[0] is pending:
-            self._queue.popleft()
+        self._guarded(self._finish, pending)  # on an exception: queue cleared
+        self._queue.popleft()
         # The documents sent after it went to a worker that has since been
         # replaced (a timeout, a crash, a stale module): they go to the new
         # one, in order, before any document submitted later.
