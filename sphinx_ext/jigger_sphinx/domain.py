@@ -11,6 +11,9 @@ build knows the outcome of every document it does not read again. It holds:
 ``build``
     what happened in the current build: which documents were read and which
     of them actually executed their examples.
+``late`` (only in a forked parallel reader's copy)
+    pickles as the results of the documents whose examples were still
+    running when the reader's environment was pickled.
 
 Sphinx clears a document (:meth:`JiggerDomain.clear_doc`) before reading it
 again and merges parallel readers' data (:meth:`JiggerDomain.merge_domaindata`).
@@ -343,7 +346,15 @@ class JiggerDomain(DataDomain):
         other_build = otherdata["build"]
         other_unchecked = otherdata.get("unchecked", {})
         other_problems = otherdata.get("problems", {})
+        # documents whose examples were still running when the reader's
+        # environment was pickled (see ``_Settle`` in jigger_sphinx.examples)
+        late = cast("dict[str, DocResult]", otherdata.get("late") or {})
         for docname in docnames:
+            if docname in late:
+                self.results[docname] = late[docname]
+                self.stale.pop(docname, None)
+                self.read_this_build.add(docname)
+                self.executed_this_build.add(docname)
             if docname in other_problems:
                 self.problems[docname] = other_problems[docname]
             if docname in other_unchecked:

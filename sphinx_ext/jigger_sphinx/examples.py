@@ -20,7 +20,8 @@ The flow, per build:
     :class:`~jigger_sphinx.runner.Runner`. The worker runs them while Sphinx
     reads the next documents; their outcomes are collected when the
     worker's queue is full (eight documents) or the reading is over (in a
-    forked parallel reader, at once).
+    forked parallel reader, while Sphinx pickles the reader's environment
+    to send it back: see :class:`_Settle`).
     Every failure becomes a warning at ``path/file.rst:LINE`` naming what
     went wrong, with the detail on the following lines.
 ``env-updated``
@@ -338,13 +339,31 @@ class _InFlight(NamedTuple):
     pending: PendingDocument
 
 
+class _Settle:
+    """The results of a forked reader's documents that are still with its
+    worker when Sphinx pickles the reader's environment: pickling waits for
+    them and stores them (warnings included, collected by Sphinx with the
+    reader's other log records), and the object pickles as a plain
+    ``{docname: DocResult}`` dict of them."""
+
+    def __init__(self, session: ExamplesSession, env: BuildEnvironment) -> None:
+        self._session = session
+        self._env = env
+
+    def __reduce__(
+        self,
+    ) -> tuple[type[dict[str, DocResult]], tuple[dict[str, DocResult]]]:
+        return dict, (self._session._store_finished(self._env, wait=True),)
+
+
 class ExamplesSession:
     """The example checker's state for one Sphinx application.
 
     It lives only in the listeners connected by :func:`setup`; per-document
     results go to the ``jigger`` domain. The runner belongs to the process
-    that made it: a forked parallel reader makes its own and stops it when
-    that process exits.
+    that made it: a forked parallel reader makes its own, queues its
+    documents to it as the serial build does, and stops it when that
+    process exits.
     """
 
     def __init__(self) -> None:
@@ -360,8 +379,8 @@ class ExamplesSession:
         self._sys_path = ""
         self._dirs = ""
         self._path_dirs: tuple[str, ...] = ()
-        # The process that reads documents one after another; a forked
-        # parallel reader has another pid and waits for each document.
+        # The process whose documents are in ``_in_flight``: the build's,
+        # or a forked parallel reader's once it handed one over.
         self._serial_pid = os.getpid()
         # Documents handed to the worker whose results are not stored yet.
         self._in_flight: list[_InFlight] = []
@@ -597,41 +616,56 @@ class ExamplesSession:
         ):
             result = stale
         elif run:
+            if os.getpid() != self._serial_pid:
+                self._become_reader(env)
             pending = submit_document(
                 self.runner(app.config), examples, setup=setup, config=app.config
             )
-            if os.getpid() == self._serial_pid:
-                # The worker runs this document while Sphinx reads the next
-                # one; the results are stored as they come in.
-                self._in_flight.append(
-                    _InFlight(docname, key, tuple(examples), deps, pending)
-                )
-                self._store_finished(env)
-                return
-            # A forked parallel reader hands its environment back when its
-            # documents are read, with no event in between: wait here.
-            outcomes = tuple(pending.outcomes())
-            result = DocResult(key, examples, outcomes, self.run_deps(deps, pending))
-            executed = True
+            # The worker runs this document while Sphinx reads the next one;
+            # the results are stored as they come in.
+            self._in_flight.append(
+                _InFlight(docname, key, tuple(examples), deps, pending)
+            )
+            self._store_finished(env)
+            return
         else:
             result = DocResult(key, examples, (), deps)
         domain.store(docname, result, executed=executed)
         report_failures(result)
 
-    def _store_finished(self, env: BuildEnvironment, *, wait: bool = False) -> None:
+    def _store_finished(
+        self, env: BuildEnvironment, *, wait: bool = False
+    ) -> dict[str, DocResult]:
         """Store the results of the documents whose outcomes are in (all of
-        them with ``wait``), in the order they were read."""
+        them with ``wait``), in the order they were read; returns them."""
         domain = get_domain(env)
+        stored: dict[str, DocResult] = {}
         while self._in_flight:
             doc = self._in_flight[0]
             if not (wait or doc.pending.done):
-                return
+                break
             del self._in_flight[0]
             outcomes = tuple(doc.pending.outcomes())
             deps = self.run_deps(doc.deps, doc.pending)
             result = DocResult(doc.key, doc.examples, outcomes, deps)
             domain.store(doc.docname, result, executed=True)
+            stored[doc.docname] = domain.results[doc.docname]
             report_failures(result)
+        return stored
+
+    def _become_reader(self, env: BuildEnvironment) -> None:
+        """Set this forked parallel reader up to queue its documents too.
+
+        Sphinx gives a reader no event when its share of the documents is
+        read: it pickles the environment and sends it back to the main
+        process. The domain's data holds a :class:`_Settle` from here on,
+        which stores the documents still with the worker at that moment,
+        while the environment is being pickled, and travels as their
+        results (see :meth:`JiggerDomain.merge_domaindata`).
+        """
+        self._serial_pid = os.getpid()
+        self._in_flight = []  # a copy of the main process's: not ours
+        get_domain(env).data["late"] = _Settle(self, env)
 
     def on_env_updated(self, app: Sphinx, env: BuildEnvironment) -> None:
         domain = get_domain(env)

@@ -8,13 +8,15 @@ checkout ("after"), the order rotating from round to round, all on one
 generated project::
 
     python tests/bench/bench_docs_ab.py --before 71dedaa [--pages 200] [--rounds 9]
+                                        [--jobs 2]
 
 "before" is ``git archive REV sphinx_ext`` put first on ``PYTHONPATH`` of its
 builds (the build and its examples worker both load it from there); the
 framework and everything else come from the current environment. It prints
 each variant's median seconds (and CPU seconds) and, per round, each
 jigger_sphinx build against the limit of the 1.05x goal: the plain build of
-the same round x 1.05 + the examples' own time.
+the same round x 1.05 + the examples' own time. ``--jobs N`` builds all
+three with ``-j N`` (parallel reading).
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--before", required=True, help="git revision to compare")
     parser.add_argument("--pages", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--jobs", type=int, default=1, help="sphinx-build -j")
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="jigger-bench-ab-"))
     try:
@@ -100,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
                         root / "src-native",
                         out,
                         out / ".doctrees",
-                        [],
+                        ["-j", str(args.jobs)] if args.jobs > 1 else [],
                     )
                 finally:
                     os.environ.pop("PYTHONPATH", None)
@@ -119,7 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(
-        f"\n{args.pages} pages, {args.rounds} rounds; the examples alone: "
+        f"\n{args.pages} pages, {args.rounds} rounds, -j {args.jobs}; "
+        f"the examples alone: "
         f"{floor * 1000:.0f} ms\n"
     )
     print("| build | median s (CPU s) | of the limit, median of rounds |")
