@@ -126,7 +126,9 @@ def main(argv: list[str] | None = None) -> int:
         f"the examples alone: "
         f"{floor * 1000:.0f} ms\n"
     )
-    print("| build | median s (CPU s) | of the limit, median of rounds |")
+    print(
+        "| build | median s (CPU s) | of the limit, median of rounds (95 % interval) |"
+    )
     print("|---|---|---|")
     for name in names:
         cell = ""
@@ -135,7 +137,8 @@ def main(argv: list[str] | None = None) -> int:
                 t / (p * 1.05 + floor)
                 for t, p in zip(seconds[name], seconds["plain"], strict=True)
             ]
-            cell = f"{statistics.median(shares):.3f}"
+            low, high = bench_docs.median_interval(shares)
+            cell = f"{statistics.median(shares):.3f} ({low:.3f}-{high:.3f})"
         label = "plain" if name == "plain" else f"jigger_sphinx, {name}"
         print(
             f"| {label} | {statistics.median(seconds[name]):.2f} "
