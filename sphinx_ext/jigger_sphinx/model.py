@@ -2,8 +2,9 @@
 
 An :class:`Example` is one runnable block taken from a document; running a
 document's examples gives one :class:`Outcome` per example, in the same order.
-Both are frozen dataclasses holding only strings, numbers and tuples, so they
-pickle, hash and compare by value (the Sphinx side caches them per document).
+Both are frozen dataclasses with slots, holding only strings, numbers and
+tuples, so they pickle, hash and compare by value (the Sphinx side caches
+them per document), and each is one object for Python's garbage collector.
 
 >>> ex = Example(kind="pycon", source=">>> 1 + 1\\n2\\n", path="index.rst", lineno=3)
 >>> ex.kind, ex.lineno, ex.want
@@ -42,7 +43,7 @@ OutcomeStatus = Literal["passed", "failed", "skipped", "xfailed", "xpassed", "no
 counts as a failure; ``not-run`` means an earlier problem stopped the document."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Example:
     """One runnable block of a document.
 
@@ -88,7 +89,7 @@ class Example:
     outputs: tuple[tuple[str | None, str, tuple[tuple[str, bool], ...]], ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Outcome:
     """The result of running one :class:`Example`.
 

@@ -66,7 +66,8 @@ logger = sphinx_logging.getLogger(__name__)
 #: Name of the domain that holds the per-document records.
 DOMAIN_NAME: Final = "jigger-refs"
 #: Bump when the layout of the domain data changes (old environments are dropped).
-ENV_VERSION: Final = 1
+#: 2: the records are slotted dataclasses (a 1 pickle would load them wrongly).
+ENV_VERSION: Final = 2
 _VERSION: Final = "0.1"
 
 RefKind = Literal["ref", "doc"]
@@ -78,7 +79,7 @@ _CUTOFF: Final = 0.6
 _CLOSE: Final = 0.1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LabelDef:
     """A label defined in a document (``.. _name:`` or MyST ``(name)=``).
 
@@ -96,7 +97,7 @@ class LabelDef:
     line: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RefUse:
     """One ``:ref:`` or ``:doc:`` reference found in a document.
 
@@ -117,7 +118,7 @@ class RefUse:
     line: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _DocRecord:
     labels: tuple[LabelDef, ...]
     refs: tuple[RefUse, ...]
