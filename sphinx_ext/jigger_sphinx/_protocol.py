@@ -113,8 +113,10 @@ class Msg:
         mtime_ns, size]`` of each module outside the standard library loaded
         since the previous message (the first lists all loaded ones).
     ``deps``
-        the document is over: ``modules`` (as above) and ``missing`` (module
-        names no finder found).
+        the document is over: ``modules`` (as above), ``missing`` (module
+        names no finder found) and ``searched``: ``[path, mtime_ns, size]``
+        of each package directory where a submodule was looked for in vain
+        (a module written there later would be found).
     ``error``
         a bug of the worker's own (``text``).
     ``end``

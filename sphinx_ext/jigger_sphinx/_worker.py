@@ -36,7 +36,7 @@ import threading
 import time
 import traceback
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -945,14 +945,34 @@ def _watch_parent(parent: int, runner: int) -> None:
 
 class _MissingFinder:
     """Last on ``sys.meta_path``: notes the modules no other finder found
-    (an import that failed, or a fallback that was tried)."""
+    (an import that failed, or a fallback that was tried), and for a
+    submodule, the package directories it was looked for in, as they were
+    then: a module written into one of them later is a reason to run the
+    document again, though no directory on ``sys.path`` changed."""
 
     def __init__(self) -> None:
         self.names: list[str] = []
+        self.searched: dict[str, list[Any]] = {}
 
-    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
+    def find_spec(
+        self, name: str, path: Iterable[object] | None = None, target: object = None
+    ) -> None:
         if len(self.names) < 1000:
             self.names.append(name)
+        if path is None or len(self.searched) >= 200:
+            return  # a top-level module: looked for on sys.path
+        try:
+            entries = [entry for entry in path if isinstance(entry, str)]
+        except Exception:  # a package's odd __path__: nothing to note
+            return
+        for entry in entries[:20]:
+            where = os.path.abspath(entry)
+            if where not in self.searched:
+                try:
+                    st = os.stat(where)
+                except OSError:
+                    continue
+                self.searched[where] = [where, st.st_mtime_ns, st.st_size]
 
 
 def _stdlib_dirs() -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -1216,6 +1236,7 @@ def _serve_document(
             "type": Msg.DEPS,
             "modules": document.modules.new(),
             "missing": sorted(set(missing.names)),
+            "searched": list(missing.searched.values()),
         }
     )
 

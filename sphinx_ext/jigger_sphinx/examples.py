@@ -486,13 +486,15 @@ class ExamplesSession:
     ) -> tuple[tuple[str, str], ...]:
         """``static`` and what the worker saw the examples use: the file of
         every module they had loaded (not the standard library's, nor one
-        the examples wrote and removed), and when
-        an import found nothing, the ``sys.path`` directories. A run that
-        did not finish (a timeout, a crash) depends on the modules loaded
-        before it stopped and on the ``sys.path`` directories."""
+        the examples wrote and removed), and when an import found nothing,
+        the ``sys.path`` directories and each package directory a submodule
+        was looked for in. A run that did not finish (a timeout, a crash)
+        depends on the modules loaded before it stopped and on the
+        ``sys.path`` directories."""
         reported = pending.deps
         found: dict[str, str] = {}
-        for path, mtime, size in pending.modules:
+        searched = reported.get("searched", ()) if reported else ()
+        for path, mtime, size in (*pending.modules, *searched):
             if path not in self._stats:
                 self._stats[path] = _stat(path)
             if self._stats[path] is None and not path.startswith(self._path_dirs):

@@ -454,6 +454,36 @@ def test_a_missing_module_is_found_once_it_appears_without_a_full_rebuild(
     assert app.statuscode == 0
 
 
+def test_a_missing_submodule_is_found_once_it_appears_in_its_package(
+    make_app: Callable[..., SphinxTestApp],
+    copy_root: Callable[[str], Path],
+    warnings_of: Warnings,
+) -> None:
+    # The import looks in the package's directory, not in a sys.path one:
+    # writing the module there changes nothing on sys.path itself.
+    srcdir = copy_root("ex-deps")
+    package = srcdir / "lib" / "shapes"
+    package.mkdir()
+    (package / "__init__.py").write_text('"""Shapes."""\n', encoding="utf-8")
+    (srcdir / "lib" / "gamma.py").write_text("NAME = 'gamma'\n", encoding="utf-8")
+    (srcdir / "sub.rst").write_text(
+        "Submodule\n=========\n\n>>> from shapes import square\n"
+        ">>> square.SIDES\n4\n",
+        encoding="utf-8",
+    )
+    index = srcdir / "index.rst"
+    index.write_text(index.read_text(encoding="utf-8") + "   sub\n", "utf-8")
+    first = _build(make_app, srcdir, "jigger-check")
+    assert [w[0] for w in _example_warnings(first, warnings_of)] == ["sub.rst:4"]
+    lib_stat = os.stat(srcdir / "lib")
+    (package / "square.py").write_text("SIDES = 4\n", encoding="utf-8")
+    assert os.stat(srcdir / "lib").st_mtime_ns == lib_stat.st_mtime_ns
+    app = _build(make_app, srcdir, "jigger-check")
+    assert _example_warnings(app, warnings_of) == []
+    # only the page whose import looked there runs again
+    assert _executed(app) == "(1 executed, 5 cached)"
+
+
 def test_a_missing_module_is_found_after_conf_py_fixes_sys_path(
     make_app: Callable[..., SphinxTestApp],
     copy_root: Callable[[str], Path],
