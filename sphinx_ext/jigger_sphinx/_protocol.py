@@ -116,7 +116,8 @@ class Msg:
         the document is over: ``modules`` (as above), ``missing`` (module
         names no finder found) and ``searched``: ``[path, mtime_ns, size]``
         of each package directory where a submodule was looked for in vain
-        (a module written there later would be found).
+        (a module written there later would be found), with
+        ``searched_all`` false when there were too many to list.
     ``error``
         a bug of the worker's own (``text``).
     ``end``

@@ -953,14 +953,18 @@ class _MissingFinder:
     def __init__(self) -> None:
         self.names: list[str] = []
         self.searched: dict[str, list[Any]] = {}
+        self.overflow = False
 
     def find_spec(
         self, name: str, path: Iterable[object] | None = None, target: object = None
     ) -> None:
         if len(self.names) < 1000:
             self.names.append(name)
-        if path is None or len(self.searched) >= 200:
+        if path is None:
             return  # a top-level module: looked for on sys.path
+        if len(self.searched) >= 200:
+            self.overflow = True  # the document is run again every build
+            return
         try:
             entries = [entry for entry in path if isinstance(entry, str)]
         except Exception:  # a package's odd __path__: nothing to note
@@ -1237,6 +1241,7 @@ def _serve_document(
             "modules": document.modules.new(),
             "missing": sorted(set(missing.names)),
             "searched": list(missing.searched.values()),
+            "searched_all": not missing.overflow,
         }
     )
 

@@ -507,6 +507,8 @@ class ExamplesSession:
             found[sys.intern(f"file:{path}")] = sys.intern(f"{mtime}:{size}")
         if reported is None or reported.get("missing"):
             found["dirs:"] = self._dirs
+        if reported is not None and not reported.get("searched_all", True):
+            found["rerun:"] = "too many package directories to watch"
         return (*static, *found.items())
 
     # -- the runner -----------------------------------------------------------

@@ -467,8 +467,7 @@ def test_a_missing_submodule_is_found_once_it_appears_in_its_package(
     (package / "__init__.py").write_text('"""Shapes."""\n', encoding="utf-8")
     (srcdir / "lib" / "gamma.py").write_text("NAME = 'gamma'\n", encoding="utf-8")
     (srcdir / "sub.rst").write_text(
-        "Submodule\n=========\n\n>>> from shapes import square\n"
-        ">>> square.SIDES\n4\n",
+        "Submodule\n=========\n\n>>> from shapes import square\n>>> square.SIDES\n4\n",
         encoding="utf-8",
     )
     index = srcdir / "index.rst"
@@ -482,6 +481,38 @@ def test_a_missing_submodule_is_found_once_it_appears_in_its_package(
     assert _example_warnings(app, warnings_of) == []
     # only the page whose import looked there runs again
     assert _executed(app) == "(1 executed, 5 cached)"
+
+
+def test_too_many_failed_lookups_to_watch_run_the_document_every_build(
+    make_app: Callable[..., SphinxTestApp],
+    copy_root: Callable[[str], Path],
+    warnings_of: Warnings,
+) -> None:
+    srcdir = copy_root("ex-deps")
+    (srcdir / "lib" / "gamma.py").write_text("NAME = 'gamma'\n", encoding="utf-8")
+    (srcdir / "many.rst").write_text(
+        "Many packages\n=============\n\n"
+        ">>> import importlib, os, sys\n"
+        ">>> for i in range(250):\n"
+        "...     os.makedirs(f'pkg{i}')\n"
+        "...     open(f'pkg{i}/__init__.py', 'w').close()\n"
+        ">>> sys.path.insert(0, os.getcwd())\n"
+        ">>> found = []\n"
+        ">>> for i in range(250):\n"
+        "...     try:\n"
+        "...         found.append(importlib.import_module(f'pkg{i}.absent'))\n"
+        "...     except ImportError:\n"
+        "...         pass\n"
+        ">>> found\n[]\n",
+        encoding="utf-8",
+    )
+    index = srcdir / "index.rst"
+    index.write_text(index.read_text(encoding="utf-8") + "   many\n", "utf-8")
+    first = _build(make_app, srcdir, "jigger-check")
+    assert _example_warnings(first, warnings_of) == []
+    # the directories it looked in are too many to key it by: it runs again
+    again = _build(make_app, srcdir, "jigger-check")
+    assert _executed(again) == "(1 executed, 5 cached)"
 
 
 def test_a_missing_module_is_found_after_conf_py_fixes_sys_path(
