@@ -62,6 +62,7 @@ __all__ = [
     "option_flags",
     "pack_example",
     "rmtree",
+    "shadow_state",
     "unpack_example",
 ]
 
@@ -117,7 +118,10 @@ class Msg:
         names no finder found) and ``searched``: ``[path, mtime_ns, size]``
         of each package directory where a submodule was looked for in vain
         (a module written there later would be found), with
-        ``searched_all`` false when there were too many to list.
+        ``searched_all`` false when there were too many to list, and
+        ``shadows``: ``[directory, name, state]`` for each ``sys.path``
+        directory before the one a top-level module was loaded from (see
+        :func:`shadow_state`).
     ``error``
         a bug of the worker's own (``text``).
     ``end``
@@ -280,6 +284,46 @@ def unpack_example(data: dict[str, Any]) -> ExampleData:
             for skip_if, want, options in data.get("outputs", ())
         ),
     )
+
+
+# -- what could shadow a module the examples imported
+
+
+def shadow_state(directory: str, name: str) -> str:
+    """What ``directory`` holds that an import of the top-level module
+    ``name`` would find there: ``""`` when nothing. Both sides compute it
+    for the ``sys.path`` directories that come before the one a module was
+    imported from: the worker when the examples ran, the runner at the
+    start of each build; a module written into one of them later would be
+    imported instead, so the document runs again.
+
+    >>> import tempfile, pathlib
+    >>> where = tempfile.mkdtemp()
+    >>> shadow_state(where, "alpha")
+    ''
+    >>> _ = (pathlib.Path(where) / "alpha.py").write_text("X = 1")
+    >>> shadow_state(where, "alpha")
+    '.py'
+    >>> rmtree(where)
+    """
+    import importlib.machinery as machinery
+
+    suffixes = (
+        *machinery.EXTENSION_SUFFIXES,
+        *machinery.SOURCE_SUFFIXES,
+        *machinery.BYTECODE_SUFFIXES,
+    )
+    base = os.path.join(directory, name)
+    found: list[str] = []
+    if os.path.isdir(base):
+        found.append("/")
+        found += [
+            f"/__init__{suffix}"
+            for suffix in suffixes
+            if os.path.isfile(os.path.join(base, f"__init__{suffix}"))
+        ]
+    found += [suffix for suffix in suffixes if os.path.isfile(base + suffix)]
+    return " ".join(found)
 
 
 # -- the examples' working directory (emptied by the worker, removed by the runner)

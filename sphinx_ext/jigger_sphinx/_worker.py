@@ -58,6 +58,7 @@ from ._protocol import (
     empty_dir,
     encode,
     option_flags,
+    shadow_state,
     unpack_example,
 )
 from .parse import (
@@ -1003,6 +1004,11 @@ class _ModuleLog:
         self.count = -1
         self.names: set[str] = set()
         self.pending: list[list[Any]] = []
+        #: top-level modules outside the standard library: name, directory
+        self.tops: list[tuple[str, str]] = []
+        #: ``[directory, name, shadow_state]`` for the ``tops`` looked at
+        self.shadowed: list[list[str]] = []
+        self.looked = 0
         if _BASE:  # what the warm worker had loaded, looked at once
             # taken over, not copied: the process that runs a document exits
             # after it (copying means touching every name, a page fault each
@@ -1010,6 +1016,27 @@ class _ModuleLog:
             self.names = _BASE[0].names
             self.pending = _BASE[1]
             self.count = _BASE[0].count
+            self.tops = _BASE[0].tops
+            self.shadowed = _BASE[0].shadowed
+            self.looked = _BASE[0].looked
+
+    def shadows(self) -> list[list[str]]:
+        """For each top-level module loaded (outside the standard library),
+        what the ``sys.path`` directories before its own hold under its
+        name (see ``shadow_state``): a module written there later would be
+        imported instead."""
+        if self.looked < len(self.tops):
+            entries = [os.path.normpath(p) for p in sys.path if os.path.isabs(p)]
+            for name, where in self.tops[self.looked :]:
+                try:
+                    before = entries[: entries.index(where)]
+                except ValueError:  # not loaded through sys.path
+                    continue
+                for directory in dict.fromkeys(before):
+                    state = shadow_state(directory, name)
+                    self.shadowed.append([directory, name, state])
+            self.looked = len(self.tops)
+        return self.shadowed
 
     def new(self) -> list[list[Any]]:
         pending, self.pending = self.pending, []
@@ -1038,6 +1065,11 @@ class _ModuleLog:
             except OSError:
                 continue
             found.append([os.path.abspath(path), st.st_mtime_ns, st.st_size])
+            if "." not in name and os.path.isabs(path):
+                where = os.path.dirname(path)
+                if getattr(module, "__path__", None) is not None:
+                    where = os.path.dirname(where)  # a package: its parent
+                self.tops.append((name, os.path.normpath(where)))
         self.count = len(sys.modules)
         return pending + found
 
@@ -1060,6 +1092,7 @@ def _prime() -> None:
     _BASE.clear()
     log = _ModuleLog()
     found = log.new()
+    log.shadows()
     _BASE.extend([log, found])
 
 
@@ -1242,6 +1275,7 @@ def _serve_document(
             "missing": sorted(set(missing.names)),
             "searched": list(missing.searched.values()),
             "searched_all": not missing.overflow,
+            "shadows": document.modules.shadows(),
         }
     )
 

@@ -439,9 +439,7 @@ class ExamplesSession:
         assert self._watch is not None
         kind, _, name = dep.partition(":")
         if kind == "file":
-            if name not in self._stats:
-                self._stats[name] = _stat(name)
-            return self._stats[name]
+            return self._stat_cached(name)
         if kind == "watch":
             found = self._watch.get(name)
             return found[1] if found else None
@@ -453,6 +451,13 @@ class ExamplesSession:
             return self._sys_path
         if kind == "dirs":
             return self._dirs
+        if kind == "shadow":
+            if dep not in self._stats:
+                from jigger_sphinx._protocol import shadow_state
+
+                directory, _, module = name.rpartition(os.sep)
+                self._stats[dep] = shadow_state(directory, module)
+            return self._stats[dep]
         return None  # "rerun:": never current
 
     def all_current(self, app: Sphinx, deps: Iterable[tuple[str, str]]) -> bool:
@@ -486,18 +491,18 @@ class ExamplesSession:
     ) -> tuple[tuple[str, str], ...]:
         """``static`` and what the worker saw the examples use: the file of
         every module they had loaded (not the standard library's, nor one
-        the examples wrote and removed), and when an import found nothing,
-        the ``sys.path`` directories and each package directory a submodule
-        was looked for in. A run that did not finish (a timeout, a crash)
+        the examples wrote and removed), what the ``sys.path`` directories
+        before each top-level module's own held under its name, and when an
+        import found nothing, the ``sys.path`` directories and each package
+        directory a submodule was looked for in. A run that did not finish
+        (a timeout, a crash)
         depends on the modules loaded before it stopped and on the
         ``sys.path`` directories."""
         reported = pending.deps
         found: dict[str, str] = {}
         searched = reported.get("searched", ()) if reported else ()
         for path, mtime, size in (*pending.modules, *searched):
-            if path not in self._stats:
-                self._stats[path] = _stat(path)
-            if self._stats[path] is None and not path.startswith(self._path_dirs):
+            if self._stat_cached(path) is None and not path.startswith(self._path_dirs):
                 # gone by the time the document ended, and from no directory
                 # of the configured sys.path: a module the examples wrote and
                 # removed themselves (a temporary directory), nothing a
@@ -509,7 +514,19 @@ class ExamplesSession:
             found["dirs:"] = self._dirs
         if reported is not None and not reported.get("searched_all", True):
             found["rerun:"] = "too many package directories to watch"
+        for directory, module, state in reported.get("shadows", ()) if reported else ():
+            if self._stat_cached(directory) is None and not os.path.join(
+                directory, ""
+            ).startswith(self._path_dirs):
+                continue  # a directory the examples made and removed
+            found[sys.intern(f"shadow:{os.path.join(directory, module)}")] = state
         return (*static, *found.items())
+
+    def _stat_cached(self, path: str) -> str | None:
+        """``_stat(path)``, once per build."""
+        if path not in self._stats:
+            self._stats[path] = _stat(path)
+        return self._stats[path]
 
     # -- the runner -----------------------------------------------------------
 

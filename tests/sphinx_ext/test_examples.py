@@ -409,6 +409,41 @@ def test_editing_an_imported_module_reruns_exactly_its_dependants(
     )
 
 
+def test_a_module_written_earlier_on_sys_path_reruns_the_documents_it_shadows(
+    make_app: Callable[..., SphinxTestApp],
+    copy_root: Callable[[str], Path],
+    warnings_of: Warnings,
+) -> None:
+    # conf.py puts front/ before lib/ on sys.path; a front/alpha.py written
+    # later is what "import alpha" loads from then on, though lib/alpha.py
+    # did not change.
+    srcdir = copy_root("ex-deps")
+    (srcdir / "front").mkdir()
+    (srcdir / "lib" / "gamma.py").write_text("NAME = 'gamma'\n", encoding="utf-8")
+    conf = srcdir / "conf.py"
+    conf.write_text(
+        conf.read_text(encoding="utf-8")
+        + "sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath("
+        "__file__)), 'front'))\n",
+        encoding="utf-8",
+    )
+    first = _build(make_app, srcdir, "jigger-check")
+    assert _example_warnings(first, warnings_of) == []
+    again = _build(make_app, srcdir, "jigger-check")
+    assert _executed(again) == "(0 executed, 5 cached)"
+
+    (srcdir / "front" / "alpha.py").write_text(
+        "def double(n):\n    return n * 3\n", encoding="utf-8"
+    )
+    app = _build(make_app, srcdir, "jigger-check")
+    # uses_alpha, and uses_beta (beta imports alpha), run again; they see
+    # the new module
+    assert _executed(app) == "(3 executed, 2 cached)"
+    assert ("uses_alpha.rst:5", "expected '8', got '12'") in _example_warnings(
+        app, warnings_of
+    )
+
+
 def test_a_module_the_examples_write_and_remove_does_not_defeat_the_cache(
     make_app: Callable[..., SphinxTestApp],
     copy_root: Callable[[str], Path],
