@@ -136,6 +136,13 @@ def _touch_later(path: Path, text: str) -> None:
     os.utime(path, (later, later))
 
 
+def _add_page(srcdir: Path, name: str, text: str) -> None:
+    """Write ``name.rst`` and list it in the root's toctree."""
+    (srcdir / f"{name}.rst").write_text(text, encoding="utf-8")
+    index = srcdir / "index.rst"
+    index.write_text(index.read_text(encoding="utf-8") + f"   {name}\n", "utf-8")
+
+
 def test_editing_one_example_reruns_only_its_document(
     make_app: Callable[..., SphinxTestApp],
     copy_root: Callable[[str], Path],
@@ -450,7 +457,9 @@ def test_a_module_the_examples_write_and_remove_does_not_defeat_the_cache(
     warnings_of: Warnings,
 ) -> None:
     srcdir = copy_root("ex-deps")
-    (srcdir / "scratch.rst").write_text(
+    _add_page(
+        srcdir,
+        "scratch",
         "Scratch\n=======\n\n"
         ">>> import pathlib, sys, tempfile\n"
         ">>> tmp = tempfile.mkdtemp()\n"
@@ -462,10 +471,7 @@ def test_a_module_the_examples_write_and_remove_does_not_defeat_the_cache(
         ">>> shutil.rmtree(tmp)\n"
         ">>> made_xyz.X\n"
         "7\n",
-        encoding="utf-8",
     )
-    index = srcdir / "index.rst"
-    index.write_text(index.read_text(encoding="utf-8") + "   scratch\n", "utf-8")
     (srcdir / "lib" / "gamma.py").write_text("NAME = 'gamma'\n", encoding="utf-8")
     first = _build(make_app, srcdir, "jigger-check")
     assert _example_warnings(first, warnings_of) == []
@@ -501,12 +507,11 @@ def test_a_missing_submodule_is_found_once_it_appears_in_its_package(
     package.mkdir()
     (package / "__init__.py").write_text('"""Shapes."""\n', encoding="utf-8")
     (srcdir / "lib" / "gamma.py").write_text("NAME = 'gamma'\n", encoding="utf-8")
-    (srcdir / "sub.rst").write_text(
+    _add_page(
+        srcdir,
+        "sub",
         "Submodule\n=========\n\n>>> from shapes import square\n>>> square.SIDES\n4\n",
-        encoding="utf-8",
     )
-    index = srcdir / "index.rst"
-    index.write_text(index.read_text(encoding="utf-8") + "   sub\n", "utf-8")
     first = _build(make_app, srcdir, "jigger-check")
     assert [w[0] for w in _example_warnings(first, warnings_of)] == ["sub.rst:4"]
     lib_stat = os.stat(srcdir / "lib")
@@ -525,7 +530,9 @@ def test_too_many_failed_lookups_to_watch_run_the_document_every_build(
 ) -> None:
     srcdir = copy_root("ex-deps")
     (srcdir / "lib" / "gamma.py").write_text("NAME = 'gamma'\n", encoding="utf-8")
-    (srcdir / "many.rst").write_text(
+    _add_page(
+        srcdir,
+        "many",
         "Many packages\n=============\n\n"
         ">>> import importlib, os, sys\n"
         ">>> for i in range(250):\n"
@@ -539,10 +546,7 @@ def test_too_many_failed_lookups_to_watch_run_the_document_every_build(
         "...     except ImportError:\n"
         "...         pass\n"
         ">>> found\n[]\n",
-        encoding="utf-8",
     )
-    index = srcdir / "index.rst"
-    index.write_text(index.read_text(encoding="utf-8") + "   many\n", "utf-8")
     first = _build(make_app, srcdir, "jigger-check")
     assert _example_warnings(first, warnings_of) == []
     # the directories it looked in are too many to key it by: it runs again
