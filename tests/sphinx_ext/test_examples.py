@@ -5,6 +5,7 @@ from __future__ import annotations
 import doctest
 import importlib
 import os
+import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -641,6 +642,65 @@ def _engine_processes() -> list[int]:
         if mine and _alive(int(entry)):
             found.append(int(entry))
     return found
+
+
+def _marked_processes(mark: str) -> list[int]:
+    """Live processes whose environment holds ``JIGGER_TEST_MARK=mark``:
+    every process a build started, whichever process started it (a forked
+    reader's worker is this process's grandchild, and outlives the reader
+    if it leaks)."""
+    needle = f"JIGGER_TEST_MARK={mark}".encode()
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as fh:
+                environ = fh.read().split(b"\0")
+        except OSError:
+            continue
+        if needle in environ and _alive(int(entry)):
+            found.append(int(entry))
+    return found
+
+
+@pytest.mark.skipif(
+    not os.path.isdir("/proc") or not hasattr(os, "fork"), reason="Linux"
+)
+def test_hostile_examples_in_parallel_readers_are_reported_the_same(
+    make_app: Callable[..., SphinxTestApp],
+    copy_root: Callable[[str], Path],
+    warnings_of: Warnings,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    # With -j 2 each forked reader has its worker, and collects its
+    # documents' outcomes while Sphinx pickles its environment.
+    mark = tmp_path.name
+    monkeypatch.setenv("JIGGER_TEST_MARK", mark)
+    serial_src = copy_root("ex-hostile")
+    serial = _build(make_app, serial_src, "jigger-check")
+    parallel_src = tmp_path / "parallel" / "ex-hostile"
+    shutil.copytree(serial_src, parallel_src, ignore=shutil.ignore_patterns("pids.txt"))
+    parallel = make_app(
+        "jigger-check",
+        srcdir=parallel_src,
+        builddir=tmp_path / "parallel-build",
+        parallel=2,
+    )
+    parallel.build()
+    assert sorted(_example_warnings(parallel, warnings_of)) == sorted(
+        _example_warnings(serial, warnings_of)
+    )
+    results = get_domain(parallel.env).results
+    assert [o.status for o in results["d_forges"].outcomes] == ["failed", "not-run"]
+    assert [o.status for o in results["f_is_fine"].outcomes] == ["passed"]
+    # nothing either build started is left: workers, guards, the
+    # processes the examples started
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and _marked_processes(mark):
+        time.sleep(0.05)
+    assert _marked_processes(mark) == []
 
 
 @pytest.mark.skipif(
