@@ -495,9 +495,8 @@ class ExamplesSession:
         before each top-level module's own held under its name, and when an
         import found nothing, the ``sys.path`` directories and each package
         directory a submodule was looked for in. A run that did not finish
-        (a timeout, a crash)
-        depends on the modules loaded before it stopped and on the
-        ``sys.path`` directories."""
+        (a timeout, a crash) depends on the modules loaded before it stopped
+        and on the ``sys.path`` directories."""
         reported = pending.deps
         found: dict[str, str] = {}
         searched = reported.get("searched", ()) if reported else ()
